@@ -12,9 +12,11 @@ use std::sync::LazyLock;
 use prost_reflect::DescriptorPool;
 
 mod registry;
+pub mod resource;
 pub mod validation;
 
 pub use registry::{KindInfo, KindRegistry, RegistryError};
+pub use resource::Resource;
 
 /// Generated code, one module per protobuf package (`ai::stigmer::…`).
 #[allow(
