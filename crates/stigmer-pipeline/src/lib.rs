@@ -1,4 +1,20 @@
 //! Request pipelines: every rpc handler is a named, ordered list of steps over
-//! a typed request context, with compensations that undo nested side effects
-//! when a later step fails. Filled in by the controller work.
+//! a typed [`RequestContext`].
+//!
+//! Each step runs in its own `tracing` span; the first error stops the
+//! pipeline and carries the step's name. A step whose side effect lives
+//! outside its own record (a nested create through a downstream client)
+//! registers a compensation with [`RequestContext::on_failure`]; when a later
+//! step fails, the compensations run newest first, so a failed request leaves
+//! nothing behind.
 #![forbid(unsafe_code)]
+
+mod context;
+mod error;
+pub mod ids;
+mod pipeline;
+pub mod slug;
+
+pub use context::{Actor, RequestContext};
+pub use error::{ApiError, PipelineError};
+pub use pipeline::{Pipeline, Step};
