@@ -1,6 +1,6 @@
 //! Pipeline semantics: order, first error stops, step name carried,
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! compensations newest first and only on failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
 
