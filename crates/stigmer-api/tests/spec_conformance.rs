@@ -26,7 +26,9 @@ use common::markdown::{Section, Table, backticked, plain, sections};
 use common::rules::{descriptor_rule_entries, field_rules, spec_rule_entries, spec_rules};
 use common::{Mismatches, read_spec};
 use prost_protovalidate::types::OneofRules;
-use prost_reflect::{ExtensionDescriptor, FileDescriptor, MessageDescriptor, MethodDescriptor};
+use prost_reflect::{
+    ExtensionDescriptor, FileDescriptor, MessageDescriptor, MethodDescriptor, Syntax,
+};
 use regex::Regex;
 use stigmer_api::DESCRIPTOR_POOL;
 use stigmer_api::commons::apiresource::apiresourcekind::ApiResourceKind;
@@ -80,6 +82,8 @@ fn files_declare_and_import_what_the_spec_lists() {
 
 fn check_file(file: &FileDescriptor, table: &Table, row: &[String], mismatches: &mut Mismatches) {
     let name = file.name();
+    // §3: every file is proto3.
+    mismatches.compare(name, "syntax", Syntax::Proto3, file.syntax());
     let (imports, file_options) = table
         .cell(row, "imports")
         .split_once("; file option")
@@ -199,6 +203,9 @@ fn check_message(
             field_type(&field),
         );
         mismatches.compare(&element, "label", plain(cell("label")), field_label(&field));
+        // §3: no field uses proto3 `optional` (it would change presence).
+        let optional = field.field_descriptor_proto().proto3_optional();
+        mismatches.compare(&element, "proto3 optional", false, optional);
         mismatches.compare(
             &element,
             "rules",
