@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use hyper::client::conn::http2::SendRequest;
 use stigmer_grpc::{InProcessChannel, MemoryAuditSink, NetworkServer, Runtime, RuntimeBuilder};
 use stigmer_grpc_test_service::Gate;
 use stigmer_grpc_test_service::pb::trouble_controller_client::TroubleControllerClient;
@@ -39,6 +40,9 @@ impl Via {
 pub enum TestChannel {
     Network(Channel),
     InProcess(InProcessChannel),
+    /// A bare hyper HTTP/2 connection: unlike tonic's `Channel` it does not
+    /// enforce `grpc-timeout` itself, so the server's deadline is observable.
+    BareHttp2(SendRequest<Body>),
 }
 
 impl Service<http::Request<Body>> for TestChannel {
@@ -50,6 +54,7 @@ impl Service<http::Request<Body>> for TestChannel {
         match self {
             TestChannel::Network(channel) => channel.poll_ready(cx).map_err(Into::into),
             TestChannel::InProcess(channel) => channel.poll_ready(cx).map_err(Into::into),
+            TestChannel::BareHttp2(sender) => sender.poll_ready(cx).map_err(Into::into),
         }
     }
 
@@ -62,6 +67,10 @@ impl Service<http::Request<Body>> for TestChannel {
             TestChannel::InProcess(channel) => {
                 let future = channel.call(request);
                 Box::pin(async move { future.await.map_err(Into::into) })
+            }
+            TestChannel::BareHttp2(sender) => {
+                let future = sender.send_request(request);
+                Box::pin(async move { Ok(future.await?.map(Body::new)) })
             }
         }
     }
@@ -109,6 +118,20 @@ impl Harness {
             .connect()
             .await
             .unwrap()
+    }
+
+    /// A bare HTTP/2 connection to the server and the origin to use with it.
+    pub async fn bare_http2(&self) -> (TestChannel, http::Uri) {
+        let stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let (sender, connection) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            hyper_util::rt::TokioIo::new(stream),
+        )
+        .await
+        .unwrap();
+        tokio::spawn(connection);
+        let origin = format!("http://{}", self.addr).parse().unwrap();
+        (TestChannel::BareHttp2(sender), origin)
     }
 
     pub async fn channel(&self, via: Via) -> TestChannel {
