@@ -1,0 +1,166 @@
+//! The PostgreSQL schema: the same tables, columns and indexes as the
+//! SQLite one (same version numbers), in PostgreSQL types. Migrations run
+//! at start-up in one transaction under an advisory lock, so replicas
+//! starting together do not race.
+
+use crate::error::{StoreError, StoreResult};
+
+const V1_RESOURCES: &str = "
+CREATE TABLE resources (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    data BYTEA NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (kind, id)
+);";
+
+const V2_AUDIT: &str = "
+CREATE TABLE resource_audit (
+    id BIGSERIAL PRIMARY KEY,
+    kind TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    data BYTEA NOT NULL,
+    archived_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    version_hash TEXT,
+    tag TEXT
+);
+CREATE INDEX idx_resource_audit_kind_resource ON resource_audit (kind, resource_id);
+CREATE INDEX idx_resource_audit_hash ON resource_audit (kind, resource_id, version_hash);
+CREATE INDEX idx_resource_audit_tag ON resource_audit (kind, resource_id, tag, archived_at DESC);";
+
+const V3_INDEX: &str = "
+CREATE TABLE resource_index (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    org TEXT NOT NULL DEFAULT '',
+    slug TEXT,
+    phase INTEGER,
+    revision BIGINT NOT NULL DEFAULT 1,
+    CONSTRAINT resource_index_kind_id UNIQUE (kind, id),
+    FOREIGN KEY (kind, id) REFERENCES resources (kind, id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX resource_index_slug ON resource_index (kind, org, slug) WHERE slug IS NOT NULL;
+CREATE INDEX resource_index_kind_seq ON resource_index (kind, seq);
+CREATE INDEX resource_index_kind_phase_seq ON resource_index (kind, phase, seq) WHERE phase IS NOT NULL;
+CREATE TABLE resource_parent (
+    kind TEXT NOT NULL,
+    parent_kind TEXT NOT NULL,
+    parent_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    id TEXT NOT NULL,
+    phase INTEGER,
+    PRIMARY KEY (kind, parent_kind, parent_id, seq),
+    FOREIGN KEY (kind, id) REFERENCES resource_index (kind, id) ON DELETE CASCADE
+);
+CREATE INDEX resource_parent_child ON resource_parent (kind, id);
+CREATE INDEX resource_parent_phase_seq
+    ON resource_parent (kind, parent_kind, parent_id, phase, seq) WHERE phase IS NOT NULL;
+CREATE TABLE resource_count (
+    kind TEXT NOT NULL,
+    bucket TEXT NOT NULL,
+    shard SMALLINT NOT NULL DEFAULT 0,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (kind, bucket, shard)
+);";
+
+/// Claimers lock due rows with `FOR UPDATE SKIP LOCKED` over the
+/// (queue, due_at, id) index; a claim moves `due_at` to the lease end.
+const V4_JOBS: &str = "
+CREATE TABLE job (
+    id BIGSERIAL PRIMARY KEY,
+    queue TEXT NOT NULL,
+    payload BYTEA NOT NULL,
+    due_at TIMESTAMPTZ NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    last_error TEXT,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX job_queue_due ON job (queue, due_at, id);";
+
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, V1_RESOURCES),
+    (2, V2_AUDIT),
+    (3, V3_INDEX),
+    (4, V4_JOBS),
+];
+
+/// Any constant shared by every replica; serialises migrations.
+const MIGRATION_LOCK: i64 = 0x0053_7469_676d_6572; // "Stigmer" in ASCII
+
+pub(crate) async fn migrate(
+    client: &mut deadpool_postgres::Object,
+    schema: Option<&str>,
+) -> StoreResult<()> {
+    let tx = client.transaction().await.map_err(StoreError::backend)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(StoreError::backend)?;
+    if let Some(schema) = schema {
+        tx.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            quote_ident(schema)
+        ))
+        .await
+        .map_err(StoreError::backend)?;
+    }
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (
+            version INTEGER PRIMARY KEY,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )",
+    )
+    .await
+    .map_err(StoreError::backend)?;
+    let current: i32 = tx
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
+        .await
+        .map_err(StoreError::backend)?
+        .get(0);
+    let newest = MIGRATIONS.last().map_or(0, |(version, _)| *version);
+    if current > newest {
+        return Err(StoreError::backend(std::io::Error::other(format!(
+            "database schema version {current} is newer than this build understands ({newest})"
+        ))));
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(version, _)| *version > current) {
+        tx.batch_execute(sql).await.map_err(StoreError::backend)?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[version],
+        )
+        .await
+        .map_err(StoreError::backend)?;
+        tracing::info!(version, "applied PostgreSQL schema migration");
+    }
+    tx.commit().await.map_err(StoreError::backend)
+}
+
+/// Rebuilds every counter from the index tables (bucket strings as in
+/// `index::bucket_of`).
+pub(crate) async fn recount(
+    client: &deadpool_postgres::Transaction<'_>,
+) -> Result<(), tokio_postgres::Error> {
+    client
+        .batch_execute(
+            "DELETE FROM resource_count;
+             INSERT INTO resource_count (kind, bucket, n)
+               SELECT kind, '', COUNT(*) FROM resource_index GROUP BY kind;
+             INSERT INTO resource_count (kind, bucket, n)
+               SELECT kind, 'phase:' || phase, COUNT(*) FROM resource_index
+               WHERE phase IS NOT NULL GROUP BY kind, phase;
+             INSERT INTO resource_count (kind, bucket, n)
+               SELECT kind, 'parent:' || parent_kind || '/' || parent_id, COUNT(*) FROM resource_parent
+               GROUP BY kind, parent_kind, parent_id;
+             INSERT INTO resource_count (kind, bucket, n)
+               SELECT kind, 'parent:' || parent_kind || '/' || parent_id || '|phase:' || phase, COUNT(*)
+               FROM resource_parent WHERE phase IS NOT NULL GROUP BY kind, parent_kind, parent_id, phase;",
+        )
+        .await
+}
+
+/// Quotes an identifier (schema or channel name) for SQL text.
+pub(crate) fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

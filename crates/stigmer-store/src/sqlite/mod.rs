@@ -1,0 +1,324 @@
+//! The embedded SQLite backend (the default).
+
+mod connection;
+mod read;
+mod schema;
+mod workers;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rusqlite::Connection;
+use stigmer_api::ApiResourceKind;
+use tokio::sync::{broadcast, oneshot};
+
+pub use connection::ConnectionSettings;
+pub use schema::SCHEMA_VERSION;
+
+use self::read::AuditColumn;
+use self::workers::{Queues, ReadJob, Task, WriteJob};
+use crate::batch::{WriteBatch, WriteOutcome};
+use crate::error::{StoreError, StoreResult};
+use crate::index::check_page_size;
+use crate::model::{AuditRecord, Change, Indexer, Job, ListQuery, Page, Record, no_index};
+use crate::store::Store;
+
+/// How to open a SQLite store.
+#[derive(Clone)]
+pub struct SqliteOptions {
+    /// The database file (`~/.stigmer/stigmer.db`); parent directories are
+    /// created.
+    pub path: PathBuf,
+    /// Reader threads, each with its own connection.
+    pub readers: usize,
+    /// How long a connection waits for a lock another process holds.
+    pub busy_timeout: Duration,
+    /// Computes index values of rows that have none (see [`Indexer`]).
+    pub indexer: Arc<dyn Indexer>,
+    /// Capacity of the change feed before slow subscribers lag.
+    pub feed_capacity: usize,
+}
+
+impl SqliteOptions {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        SqliteOptions {
+            path: path.into(),
+            readers: 4,
+            busy_timeout: Duration::from_secs(5),
+            indexer: Arc::new(no_index),
+            feed_capacity: 1024,
+        }
+    }
+
+    pub fn indexer(mut self, indexer: impl Indexer) -> Self {
+        self.indexer = Arc::new(indexer);
+        self
+    }
+
+    pub fn readers(mut self, readers: usize) -> Self {
+        self.readers = readers.max(1);
+        self
+    }
+}
+
+impl std::fmt::Debug for SqliteOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteOptions")
+            .field("path", &self.path)
+            .field("readers", &self.readers)
+            .field("busy_timeout", &self.busy_timeout)
+            .field("feed_capacity", &self.feed_capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The SQLite store: one file, a writer thread and reader threads.
+pub struct SqliteStore {
+    path: PathBuf,
+    queues: RwLock<Option<Queues>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    feed: broadcast::Sender<Change>,
+    settings: Vec<ConnectionSettings>,
+    indexed_on_open: u64,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database, migrates it, indexes rows
+    /// that have no index entry yet and starts the connection threads.
+    pub async fn open(options: SqliteOptions) -> StoreResult<SqliteStore> {
+        tokio::task::spawn_blocking(move || Self::open_blocking(options))
+            .await
+            .map_err(StoreError::backend)?
+    }
+
+    fn open_blocking(options: SqliteOptions) -> StoreResult<SqliteStore> {
+        if let Some(parent) = options.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(StoreError::backend)?;
+        }
+        let (mut writer, writer_settings) = connection::open(
+            &options.path,
+            connection::Role::Writer,
+            options.busy_timeout,
+        )?;
+        schema::migrate(&mut writer)?;
+        let backfill = schema::index_unindexed(&mut writer, options.indexer.as_ref())?;
+
+        let mut settings = vec![writer_settings];
+        let mut readers = Vec::with_capacity(options.readers);
+        for _ in 0..options.readers.max(1) {
+            let (reader, reader_settings) = connection::open(
+                &options.path,
+                connection::Role::Reader,
+                options.busy_timeout,
+            )?;
+            readers.push(reader);
+            settings.push(reader_settings);
+        }
+
+        let (write_tx, write_rx) = crossbeam_channel::unbounded::<WriteJob>();
+        let (read_tx, read_rx) = crossbeam_channel::unbounded::<ReadJob>();
+        let mut threads =
+            vec![workers::spawn_writer(writer, write_rx).map_err(StoreError::backend)?];
+        for (number, reader) in readers.into_iter().enumerate() {
+            threads.push(
+                workers::spawn_reader(number, reader, read_rx.clone())
+                    .map_err(StoreError::backend)?,
+            );
+        }
+        let (feed, _) = broadcast::channel(options.feed_capacity.max(1));
+        Ok(SqliteStore {
+            path: options.path,
+            queues: RwLock::new(Some(Queues {
+                writer: write_tx,
+                readers: read_tx,
+            })),
+            threads: Mutex::new(threads),
+            feed,
+            settings,
+            indexed_on_open: backfill.indexed,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The pragmas of every connection (writer first), as read back when
+    /// each was opened.
+    pub fn connection_settings(&self) -> &[ConnectionSettings] {
+        &self.settings
+    }
+
+    /// How many existing rows were indexed while opening.
+    pub fn indexed_on_open(&self) -> u64 {
+        self.indexed_on_open
+    }
+
+    async fn read<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: ReadJob = Box::new(move |conn| {
+            let _ = reply.send(work(conn));
+        });
+        {
+            let queues = self.queues.read().map_err(|_| StoreError::Closed)?;
+            let queues = queues.as_ref().ok_or(StoreError::Closed)?;
+            queues.readers.send(job).map_err(|_| StoreError::Closed)?;
+        }
+        answer.await.map_err(|_| stopped())?
+    }
+
+    async fn write_with<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<(T, Vec<Change>)> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: WriteJob = Box::new(Task {
+            work,
+            reply,
+            feed: self.feed.clone(),
+        });
+        {
+            let queues = self.queues.read().map_err(|_| StoreError::Closed)?;
+            let queues = queues.as_ref().ok_or(StoreError::Closed)?;
+            queues.writer.send(job).map_err(|_| StoreError::Closed)?;
+        }
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+/// A connection thread dropped a job without answering: it died.
+fn stopped() -> StoreError {
+    StoreError::backend(std::io::Error::other("a SQLite connection thread stopped"))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn get(&self, kind: ApiResourceKind, id: &str) -> StoreResult<Option<Record>> {
+        let id = id.to_owned();
+        self.read(move |conn| read::get(conn, kind, &id)).await
+    }
+
+    async fn exists(&self, kind: ApiResourceKind, id: &str) -> StoreResult<bool> {
+        let id = id.to_owned();
+        self.read(move |conn| read::exists(conn, kind, &id)).await
+    }
+
+    async fn get_by_slug(
+        &self,
+        kind: ApiResourceKind,
+        org: &str,
+        slug: &str,
+    ) -> StoreResult<Option<Record>> {
+        let (org, slug) = (org.to_owned(), slug.to_owned());
+        self.read(move |conn| read::get_by_slug(conn, kind, &org, &slug))
+            .await
+    }
+
+    async fn list(&self, query: &ListQuery) -> StoreResult<Page> {
+        check_page_size(query)?;
+        let query = query.clone();
+        self.read(move |conn| read::list(conn, &query)).await
+    }
+
+    async fn write(&self, mut batch: WriteBatch) -> StoreResult<Vec<WriteOutcome>> {
+        batch.validate()?;
+        self.write_with(move |conn| {
+            let applied = write::apply(conn, &batch)?;
+            Ok((applied.outcomes, applied.changes))
+        })
+        .await
+    }
+
+    async fn get_audit_by_hash(
+        &self,
+        kind: ApiResourceKind,
+        resource_id: &str,
+        version_hash: &str,
+    ) -> StoreResult<Option<AuditRecord>> {
+        let (resource_id, hash) = (resource_id.to_owned(), version_hash.to_owned());
+        self.read(move |conn| read::audit_by(conn, kind, &resource_id, AuditColumn::Hash, &hash))
+            .await
+    }
+
+    async fn get_audit_by_tag(
+        &self,
+        kind: ApiResourceKind,
+        resource_id: &str,
+        tag: &str,
+    ) -> StoreResult<Option<AuditRecord>> {
+        let (resource_id, tag) = (resource_id.to_owned(), tag.to_owned());
+        self.read(move |conn| read::audit_by(conn, kind, &resource_id, AuditColumn::Tag, &tag))
+            .await
+    }
+
+    async fn list_audit_history(
+        &self,
+        kind: ApiResourceKind,
+        resource_id: &str,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        let resource_id = resource_id.to_owned();
+        self.read(move |conn| read::audit_history(conn, kind, &resource_id))
+            .await
+    }
+
+    async fn claim_jobs(
+        &self,
+        queue: &str,
+        worker: &str,
+        lease: Duration,
+        limit: usize,
+    ) -> StoreResult<Vec<Job>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let (queue, worker) = (queue.to_owned(), worker.to_owned());
+        self.write_with(move |conn| {
+            let jobs =
+                write::claim(conn, &queue, &worker, lease, limit).map_err(StoreError::backend)?;
+            Ok((jobs, Vec::new()))
+        })
+        .await
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.feed.subscribe()
+    }
+
+    async fn close(&self) -> StoreResult<()> {
+        // Dropping the senders lets each thread finish what is queued and
+        // exit; joining them means the file is released when close returns.
+        let queues = self.queues.write().map_err(|_| StoreError::Closed)?.take();
+        drop(queues);
+        let threads = std::mem::take(&mut *self.threads.lock().map_err(|_| StoreError::Closed)?);
+        if threads.is_empty() {
+            return Ok(());
+        }
+        tokio::task::spawn_blocking(move || {
+            for thread in threads {
+                if thread.join().is_err() {
+                    tracing::error!("a SQLite connection thread panicked");
+                }
+            }
+        })
+        .await
+        .map_err(StoreError::backend)
+    }
+}
