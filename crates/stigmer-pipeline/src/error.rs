@@ -17,6 +17,9 @@ pub enum ApiError {
     PermissionDenied(String),
     #[error("{0}")]
     Unavailable(String),
+    /// A concurrent writer won; retrying the request is safe.
+    #[error("{0}")]
+    Aborted(String),
     #[error("{0}")]
     Internal(String),
     /// An error that already has a gRPC status (a downstream call's answer):
@@ -34,6 +37,7 @@ impl ApiError {
             ApiError::FailedPrecondition(_) => Code::FailedPrecondition,
             ApiError::PermissionDenied(_) => Code::PermissionDenied,
             ApiError::Unavailable(_) => Code::Unavailable,
+            ApiError::Aborted(_) => Code::Aborted,
             ApiError::Internal(_) => Code::Internal,
             ApiError::Status(status) => status.code(),
         }

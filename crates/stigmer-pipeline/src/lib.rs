@@ -12,9 +12,14 @@
 mod context;
 mod error;
 pub mod ids;
+pub mod index;
+pub mod inputs;
 mod pipeline;
 pub mod slug;
+pub mod steps;
+mod store_error;
 
 pub use context::{Actor, RequestContext};
 pub use error::{ApiError, PipelineError};
 pub use pipeline::{Pipeline, Step};
+pub use store_error::kind_label;
