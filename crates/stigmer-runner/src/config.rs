@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `STIGMER_LLM_PROVIDER` | `ollama`, `openai` or `anthropic` | `ollama` |
 //! | `STIGMER_LLM_MODEL` | model name | per provider (see [`LlmProviderKind::default_model`]) |
-//! | `STIGMER_LLM_BASE_URL` | provider endpoint | per provider |
+//! | `STIGMER_LLM_BASE_URL` | provider endpoint (`OLLAMA_BASE_URL` also read for Ollama) | per provider |
 //! | `OPENAI_API_KEY` / `ANTHROPIC_API_KEY` | key of that provider | — |
 //! | `STIGMER_LLM_API_KEY` | key of any provider (upstream name) | — |
 //! | `STIGMER_AGENT_RUNNER_WORKSPACE` | root of the session workspaces | `$STIGMER_DATA_DIR/workspace`, else `~/.stigmer/data/workspace` |
@@ -157,7 +157,12 @@ impl LlmConfig {
         if let Some(model) = get("STIGMER_LLM_MODEL") {
             config.model = model;
         }
-        if let Some(url) = get("STIGMER_LLM_BASE_URL") {
+        let legacy_ollama_url = match provider {
+            // The upstream supervisor also passed the URL as OLLAMA_BASE_URL.
+            LlmProviderKind::Ollama => get("OLLAMA_BASE_URL"),
+            _ => None,
+        };
+        if let Some(url) = get("STIGMER_LLM_BASE_URL").or(legacy_ollama_url) {
             config.base_url = url;
         }
         config.api_key = provider
@@ -191,6 +196,9 @@ pub struct RunnerConfig {
     pub max_steps: u32,
     /// Progress is sent at most this often; terminal updates go out at once.
     pub status_interval: Duration,
+    /// Without progress, an empty update is sent this often to learn whether
+    /// a client cancelled the execution.
+    pub status_heartbeat: Duration,
     /// How long an MCP server may take to start and list its tools.
     pub mcp_startup_timeout: Duration,
     /// How long one tool call may take.
@@ -207,6 +215,7 @@ impl RunnerConfig {
             workspace_root: workspace_root.into(),
             max_steps: 100,
             status_interval: Duration::from_millis(250),
+            status_heartbeat: Duration::from_secs(5),
             mcp_startup_timeout: Duration::from_secs(60),
             tool_timeout: Duration::from_secs(300),
             history_limit: 50,

@@ -131,6 +131,7 @@ impl AgentRunner {
             reporter.clone(),
             execution_id.to_owned(),
             self.config.status_interval,
+            self.config.status_heartbeat,
             cancel.clone(),
         );
         let result = self.drive(execution, &*source, &tracker, &cancel).await;

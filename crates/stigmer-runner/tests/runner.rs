@@ -602,3 +602,133 @@ async fn the_step_limit_fails_the_execution_with_a_hint() {
             .contains("STIGMER_AGENT_MAX_STEPS")
     );
 }
+
+fn zip_archive(entries: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content) in entries {
+        writer
+            .start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(content.as_bytes()).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn skills_go_into_the_system_prompt_and_their_files_into_the_workspace() {
+    use stigmer_api::agentic::skill::v1::{Skill, SkillSpec, SkillStatus};
+    let llm = FakeLlm::start(
+        Dialect::Anthropic,
+        vec![Reply::text("Following the skill.")],
+    )
+    .await;
+    let mut spec = agent_spec(INSTRUCTIONS);
+    spec.skill_refs = vec![ApiResourceReference {
+        slug: "release-notes".into(),
+        version: "v2".into(),
+        ..Default::default()
+    }];
+    let mut fixture = Fixture::new(&llm, spec);
+    let hash = "a".repeat(64);
+    for (tag, body, key) in [
+        ("v1", "Old instructions.", "skills/old.zip"),
+        (
+            "v2",
+            "Write release notes in three bullet points.",
+            "skills/new.zip",
+        ),
+        ("v3", "Newer instructions.", "skills/newer.zip"),
+    ] {
+        fixture.backend.put_skill(Skill {
+            metadata: metadata(&format!("skl-{tag}"), "release-notes"),
+            spec: Some(SkillSpec {
+                skill_md: body.into(),
+                tag: tag.into(),
+            }),
+            status: Some(SkillStatus {
+                version_hash: if tag == "v2" {
+                    hash.clone()
+                } else {
+                    tag.repeat(32)
+                },
+                artifact_storage_key: key.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        fixture.backend.put_skill_artifact(
+            key,
+            zip_archive(&[("SKILL.md", body), ("templates/notes.md", tag)]),
+        );
+    }
+    let execution = fixture.create_execution("Write the notes.");
+
+    let outcome = fixture.run(&execution).await;
+
+    assert_eq!(
+        outcome.phase,
+        ExecutionPhase::ExecutionCompleted,
+        "{:?}",
+        outcome.error
+    );
+    let system = llm.requests()[0]["system"].as_str().unwrap().to_owned();
+    assert!(system.starts_with(INSTRUCTIONS));
+    assert!(
+        system.contains("Write release notes in three bullet points."),
+        "{system}"
+    );
+    assert!(!system.contains("Old instructions."));
+    assert!(system.contains("skills/release-notes/"), "{system}");
+    let template = fixture
+        .session_workspace()
+        .join("skills/release-notes/templates/notes.md");
+    assert_eq!(std::fs::read_to_string(template).unwrap(), "v2");
+}
+
+#[tokio::test]
+async fn a_skill_archive_with_traversal_fails_the_execution() {
+    use stigmer_api::agentic::skill::v1::{Skill, SkillSpec, SkillStatus};
+    let llm = FakeLlm::start(Dialect::OpenAi, vec![Reply::text("unused")]).await;
+    let mut spec = agent_spec(INSTRUCTIONS);
+    spec.skill_refs = vec![ApiResourceReference {
+        slug: "evil".into(),
+        ..Default::default()
+    }];
+    let mut fixture = Fixture::new(&llm, spec);
+    fixture.backend.put_skill(Skill {
+        metadata: metadata("skl-evil", "evil"),
+        spec: Some(SkillSpec {
+            skill_md: "x".into(),
+            tag: String::new(),
+        }),
+        status: Some(SkillStatus {
+            version_hash: "b".repeat(64),
+            artifact_storage_key: "skills/evil.zip".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    fixture.backend.put_skill_artifact(
+        "skills/evil.zip",
+        zip_archive(&[("SKILL.md", "x"), ("../../../escaped.txt", "pwned")]),
+    );
+    let execution = fixture.create_execution("Go.");
+
+    let outcome = fixture.run(&execution).await;
+
+    assert_eq!(outcome.phase, ExecutionPhase::ExecutionFailed);
+    let error = fixture.stored(&execution).error;
+    assert!(error.contains("skill evil"), "{error}");
+    assert!(error.contains("outside"), "{error}");
+    assert!(!fixture.workspace.path().join("escaped.txt").exists());
+    assert!(
+        !fixture
+            .workspace
+            .path()
+            .parent()
+            .unwrap()
+            .join("escaped.txt")
+            .exists()
+    );
+}

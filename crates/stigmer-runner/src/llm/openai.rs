@@ -364,6 +364,23 @@ mod tests {
     use crate::llm::ToolSpec;
 
     #[test]
+    fn ollama_is_spoken_to_through_its_v1_api() {
+        let http = HttpSettings::from_config(&crate::config::LlmConfig::default());
+        for base in [
+            "http://host:11434",
+            "http://host:11434/",
+            "http://host:11434/v1",
+        ] {
+            let provider = OpenAiCompatibleProvider::ollama(http.clone(), base).unwrap();
+            assert_eq!(provider.endpoint, "http://host:11434/v1/chat/completions");
+        }
+        let error = OpenAiCompatibleProvider::ollama(http, "not a url")
+            .err()
+            .unwrap();
+        assert!(error.to_string().contains("STIGMER_LLM_BASE_URL"));
+    }
+
+    #[test]
     fn body_carries_system_history_tools_and_tool_results() {
         let mut arguments = serde_json::Map::new();
         arguments.insert("path".into(), json!("a.txt"));

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use stigmer_api::agentic::agentexecution::v1::ExecutionPhase;
+use stigmer_api::agentic::agentexecution::v1::{AgentExecutionStatus, ExecutionPhase};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -17,7 +17,8 @@ pub(crate) struct StatusPublisher {
 }
 
 impl StatusPublisher {
-    /// Starts batching. A CANCELLED phase coming back from the server
+    /// Starts batching; after `heartbeat` without changes an empty update
+    /// is sent. A CANCELLED phase coming back from the server
     /// triggers `cancel_run`, so a cancellation written by a client reaches
     /// the runner even without an engine signal.
     pub(crate) fn spawn(
@@ -25,6 +26,7 @@ impl StatusPublisher {
         reporter: Arc<dyn StatusReporter>,
         execution_id: String,
         interval: Duration,
+        heartbeat: Duration,
         cancel_run: CancellationToken,
     ) -> Self {
         let stop = CancellationToken::new();
@@ -32,12 +34,15 @@ impl StatusPublisher {
             let stop = stop.clone();
             async move {
                 loop {
-                    tokio::select! {
-                        () = tracker.changed() => {}
+                    let update = tokio::select! {
+                        () = tracker.changed() => tracker.snapshot(ExecutionPhase::Unspecified),
+                        // Nothing new for a while (a long tool call): an empty
+                        // update changes nothing but tells us the stored phase,
+                        // so a client's cancellation is still noticed.
+                        () = tokio::time::sleep(heartbeat) => AgentExecutionStatus::default(),
                         () = stop.cancelled() => return,
-                    }
-                    let snapshot = tracker.snapshot(ExecutionPhase::Unspecified);
-                    match reporter.report(&execution_id, snapshot).await {
+                    };
+                    match reporter.report(&execution_id, update).await {
                         Ok(ExecutionPhase::ExecutionCancelled) => {
                             tracing::info!(execution_id, "execution cancelled by a client");
                             cancel_run.cancel();

@@ -104,6 +104,7 @@ impl Fixture {
         let workspace = tempfile::tempdir().unwrap();
         let mut config = RunnerConfig::new(llm, workspace.path());
         config.status_interval = Duration::from_millis(20);
+        config.status_heartbeat = Duration::from_millis(100);
         config.mcp_startup_timeout = Duration::from_secs(20);
         let backend = Arc::new(InMemoryBackend::new());
         backend.put_agent(Agent {
