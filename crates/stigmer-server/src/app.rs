@@ -1,0 +1,92 @@
+//! Wiring: the store, every controller on one runtime, downstream clients on
+//! that runtime's in-process channel, and the network server.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use stigmer_grpc::{BearerTokens, Listener, NetworkServer, Runtime};
+use stigmer_pipeline::index::index_stored;
+use stigmer_pipeline::steps::SharedStore;
+use stigmer_store::{PostgresOptions, PostgresStore, SqliteOptions, SqliteStore};
+
+use crate::config::{Config, ConfigError};
+use crate::domain::agent::AgentController;
+use crate::domain::agentinstance::AgentInstanceController;
+use crate::downstream::{AgentClient, AgentInstanceClient};
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot open the database: {0}")]
+    Store(#[from] stigmer_store::StoreError),
+    #[error(transparent)]
+    Rpc(#[from] stigmer_grpc::Error),
+}
+
+/// A built server: every service registered, not yet listening.
+pub struct App {
+    runtime: Runtime,
+    store: SharedStore,
+}
+
+impl App {
+    /// Opens the configured store and builds the runtime.
+    pub async fn open(config: &Config) -> Result<App, AppError> {
+        let store: SharedStore = match &config.database_url {
+            Some(url) => Arc::new(
+                PostgresStore::open(PostgresOptions::new(url).indexer(index_stored)).await?,
+            ),
+            None => Arc::new(
+                SqliteStore::open(SqliteOptions::new(config.db_path()?).indexer(index_stored))
+                    .await?,
+            ),
+        };
+        let mut tokens = BearerTokens::new();
+        for (principal, token) in config.token_pairs()? {
+            tokens = tokens.with_token(token, principal)?;
+        }
+        let app = App::with_store(store, tokens)?;
+        Ok(app)
+    }
+
+    /// Builds the runtime over an open store.
+    pub fn with_store(store: SharedStore, tokens: BearerTokens) -> Result<App, AppError> {
+        let builder = Runtime::builder()
+            .descriptors(
+                stigmer_api::DESCRIPTOR_POOL.clone(),
+                stigmer_api::FILE_DESCRIPTOR_SET,
+            )
+            .bearer_tokens(tokens);
+        let channel = builder.in_process_channel();
+        let agents = AgentClient::new(channel.clone());
+        let instances = AgentInstanceClient::new(channel);
+
+        let builder = AgentController::new(store.clone(), instances).register(builder);
+        let builder = AgentInstanceController::new(store.clone(), agents).register(builder);
+        Ok(App {
+            runtime: builder.build()?,
+            store,
+        })
+    }
+
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight calls and
+    /// closes the store so every acknowledged write is durable.
+    pub async fn serve(
+        self,
+        listener: impl Into<Listener>,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), AppError> {
+        let served = NetworkServer::new(self.runtime.clone())
+            .serve(listener, shutdown)
+            .await;
+        self.store.close().await?;
+        served?;
+        Ok(())
+    }
+}

@@ -1,0 +1,26 @@
+//! What every rpc handler does around its pipeline: who is calling, and
+//! turning the outcome into a response.
+
+use stigmer_grpc::Identity;
+use stigmer_pipeline::{Actor, PipelineError};
+use tonic::{Request, Response, Status};
+
+/// The actor a request acts for, from the identity the RPC layer
+/// established (the system for nested in-process calls).
+pub fn actor_of<T>(request: &Request<T>) -> Actor {
+    match request.extensions().get::<Identity>() {
+        Some(Identity::Principal(name)) => Actor {
+            id: name.to_string(),
+        },
+        Some(Identity::LocalUser) => Actor {
+            id: "local-user".to_owned(),
+        },
+        Some(Identity::System) | None => Actor::system(),
+    }
+}
+
+/// The response of a pipeline run: its final state, or its error.
+pub fn respond<S>(outcome: Result<(), PipelineError>, state: S) -> Result<Response<S>, Status> {
+    outcome.map_err(Status::from)?;
+    Ok(Response::new(state))
+}

@@ -1,0 +1,9 @@
+//! One controller per resource kind, a file per rpc. Controllers never call
+//! each other: a kind that needs another goes through its downstream client.
+
+pub mod agent;
+pub mod agentinstance;
+mod call;
+pub mod standard;
+
+pub use call::{actor_of, respond};

@@ -1,0 +1,36 @@
+use stigmer_api::agentic::agentinstance::v1::agent_instance_command_controller_client::AgentInstanceCommandControllerClient;
+use stigmer_api::agentic::agentinstance::v1::{AgentInstance, AgentInstanceId};
+use tonic::Status;
+
+use super::Channel;
+
+/// The AgentInstance service as other kinds see it.
+#[derive(Clone)]
+pub struct AgentInstanceClient<C = super::Local> {
+    command: AgentInstanceCommandControllerClient<C>,
+}
+
+impl<C: Channel> AgentInstanceClient<C> {
+    pub fn new(channel: C) -> Self {
+        AgentInstanceClient {
+            command: AgentInstanceCommandControllerClient::new(channel),
+        }
+    }
+
+    pub async fn create(&self, instance: AgentInstance) -> Result<AgentInstance, Status> {
+        tracing::debug!("downstream AgentInstance.create");
+        Ok(self.command.clone().create(instance).await?.into_inner())
+    }
+
+    pub async fn delete(&self, id: &str) -> Result<AgentInstance, Status> {
+        tracing::debug!(id, "downstream AgentInstance.delete");
+        Ok(self
+            .command
+            .clone()
+            .delete(AgentInstanceId {
+                value: id.to_owned(),
+            })
+            .await?
+            .into_inner())
+    }
+}

@@ -1,0 +1,45 @@
+//! Typed clients through which one kind calls another. They speak gRPC over
+//! any channel: the in-process channel at start-up (so validation, kind
+//! injection, identity and audit run as for a network call), or a network
+//! channel if a kind moves to another process — a one-line change.
+
+mod agent;
+mod agentinstance;
+
+use stigmer_grpc::InProcessChannel;
+use tonic::body::Body;
+use tonic::client::GrpcService;
+
+pub use agent::AgentClient;
+pub use agentinstance::AgentInstanceClient;
+
+/// Any channel a downstream client can use: the in-process channel, a
+/// `tonic::transport::Channel`, or anything else that speaks gRPC.
+pub trait Channel:
+    GrpcService<
+        Body,
+        ResponseBody = Body,
+        Error: Into<tonic::codegen::StdError> + Send,
+        Future: Send,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Channel for T where
+    T: GrpcService<
+            Body,
+            ResponseBody = Body,
+            Error: Into<tonic::codegen::StdError> + Send,
+            Future: Send,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// The channel the server's own kinds use to reach each other.
+pub type Local = InProcessChannel;
