@@ -201,12 +201,12 @@ impl<'a> LocalServer<'a> {
                     .ok()
                     .flatten()
                     .is_some_and(|r| r.pid == pid && !process::is_running(pid, &r.binary));
-                gone.then(|| "exited".to_owned())
+                gone.then(|| "process gone".to_owned())
             });
             if let Some(how) = exited {
                 pidfile::remove(&self.paths.pid_file())?;
                 break Err(anyhow::anyhow!(
-                    "stigmer-server {how} while starting.{}",
+                    "stigmer-server exited while starting ({how}).{}",
                     last_lines_note(&self.paths.log_file(), 10)
                 ));
             }
@@ -309,7 +309,7 @@ impl<'a> LocalServer<'a> {
     }
 
     /// Runs the server in the foreground with inherited stdio until it
-    /// exits; Ctrl-C reaches it directly (same process group).
+    /// exits; Ctrl-C stops it.
     pub async fn run_foreground(&self) -> anyhow::Result<i32> {
         let bind = self.require_local()?;
         if health::probe(self.address(), self.token())
@@ -340,8 +340,9 @@ impl<'a> LocalServer<'a> {
         let status = loop {
             tokio::select! {
                 status = child.wait() => break status?,
-                // The terminal delivered Ctrl-C to the server too; wait for it.
-                _ = tokio::signal::ctrl_c() => {}
+                // A terminal's Ctrl-C reaches the server too; a signal sent
+                // to this process alone is passed on as a graceful stop.
+                _ = tokio::signal::ctrl_c() => process::terminate(pid)?,
             }
         };
         pidfile::remove(&self.paths.pid_file())?;
