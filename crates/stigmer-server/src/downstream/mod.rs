@@ -5,6 +5,7 @@
 
 mod agent;
 mod agentinstance;
+mod session;
 
 use stigmer_grpc::InProcessChannel;
 use tonic::body::Body;
@@ -12,6 +13,7 @@ use tonic::client::GrpcService;
 
 pub use agent::AgentClient;
 pub use agentinstance::AgentInstanceClient;
+pub use session::SessionClient;
 
 /// Any channel a downstream client can use: the in-process channel, a
 /// `tonic::transport::Channel`, or anything else that speaks gRPC.

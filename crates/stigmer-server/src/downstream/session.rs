@@ -1,0 +1,37 @@
+use stigmer_api::agentic::session::v1::session_command_controller_client::SessionCommandControllerClient;
+use stigmer_api::agentic::session::v1::{Session, SessionId};
+use tonic::Status;
+
+use super::Channel;
+
+/// The Session service as other kinds see it (agent executions make a
+/// session when they are started without one).
+#[derive(Clone)]
+pub struct SessionClient<C = super::Local> {
+    command: SessionCommandControllerClient<C>,
+}
+
+impl<C: Channel> SessionClient<C> {
+    pub fn new(channel: C) -> Self {
+        SessionClient {
+            command: SessionCommandControllerClient::new(channel),
+        }
+    }
+
+    pub async fn create(&self, session: Session) -> Result<Session, Status> {
+        tracing::debug!("downstream Session.create");
+        Ok(self.command.clone().create(session).await?.into_inner())
+    }
+
+    pub async fn delete(&self, id: &str) -> Result<Session, Status> {
+        tracing::debug!(id, "downstream Session.delete");
+        Ok(self
+            .command
+            .clone()
+            .delete(SessionId {
+                value: id.to_owned(),
+            })
+            .await?
+            .into_inner())
+    }
+}
