@@ -13,7 +13,9 @@ use crate::observe::code_name;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
     pub request_id: String,
-    pub identity: Identity,
+    /// `None` when the caller could not be identified: the call was
+    /// refused with `UNAUTHENTICATED`.
+    pub identity: Option<Identity>,
     pub transport: Transport,
     /// The full method path, `/package.Service/rpc`.
     pub method: String,
@@ -43,12 +45,12 @@ impl AuditSink for TracingAuditSink {
         tracing::info!(
             target: "stigmer::audit",
             request_id = %record.request_id,
-            identity = %record.identity,
+            identity = record.identity.as_ref().map(tracing::field::display),
             transport = %record.transport,
             method = %record.method,
-            kind = record.kind.map(|kind| kind.as_str_name()),
+            kind = record.kind.map(|kind| tracing::field::display(kind.as_str_name())),
             resource_id = record.resource_id.as_deref(),
-            code = code_name(record.code),
+            code = %code_name(record.code),
             message = record.message.as_deref(),
             duration_us = u64::try_from(record.duration.as_micros()).unwrap_or(u64::MAX),
             "audit"

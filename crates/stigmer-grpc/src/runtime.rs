@@ -32,7 +32,7 @@ pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 1024;
 /// answers `RESOURCE_EXHAUSTED` like upstream, so the server's encoder gets
 /// no limit of its own.
 ///
-/// ```ignore
+/// ```text
 /// builder.add_service(stigmer_grpc::message_limits!(AgentQueryControllerServer::new(handler)))
 /// ```
 #[macro_export]

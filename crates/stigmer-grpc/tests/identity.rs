@@ -47,10 +47,21 @@ async fn network_calls_need_a_configured_token() {
         .into_inner();
     assert_eq!(echo.identity, "ci");
 
-    // Rejected calls never reached the audit layer; the accepted one did.
-    let records = harness.audit.take();
-    assert_eq!(records.len(), 1);
-    assert_eq!(records[0].identity, Identity::Principal("ci".into()));
+    // Refused calls are audited without an identity.
+    let records: Vec<_> = harness
+        .audit
+        .take()
+        .into_iter()
+        .map(|r| (r.identity, r.code))
+        .collect();
+    assert_eq!(
+        records,
+        [
+            (None, Code::Unauthenticated),
+            (None, Code::Unauthenticated),
+            (Some(Identity::Principal("ci".into())), Code::Ok),
+        ]
+    );
 }
 
 #[tokio::test]
@@ -89,9 +100,9 @@ async fn in_process_calls_are_the_system_and_need_no_token() {
     assert_eq!(
         identities,
         [
-            Identity::System,
-            Identity::System,
-            Identity::Principal("ci".into())
+            Some(Identity::System),
+            Some(Identity::System),
+            Some(Identity::Principal("ci".into()))
         ]
     );
 }
@@ -111,6 +122,10 @@ async fn the_system_identity_cannot_be_claimed_from_the_network() {
             .unwrap_err();
         assert_eq!(status.code(), Code::Unauthenticated);
         assert!(status.message().contains("x-stigmer-identity"));
+        let records = harness.audit.take();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].identity, None);
+        assert_eq!(records[0].code, Code::Unauthenticated);
     }
 }
 

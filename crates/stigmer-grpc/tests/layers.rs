@@ -83,7 +83,7 @@ async fn audit_records_match_across_transports() {
         assert_eq!(taken.len(), 2, "{taken:#?}");
         let (identity, transport) = expected_caller(via);
         for record in &taken {
-            assert_eq!(record.identity, identity);
+            assert_eq!(record.identity, Some(identity.clone()));
             assert_eq!(record.transport.name(), transport);
         }
         records.push(taken);
@@ -283,7 +283,7 @@ async fn a_nested_call_passes_every_layer_as_the_system() {
             nested.method,
             "/stigmer.grpctest.v1.WidgetQueryController/get"
         );
-        assert_eq!(nested.identity, Identity::System);
+        assert_eq!(nested.identity, Some(Identity::System));
         assert_eq!(nested.transport, Transport::InProcess);
         assert_eq!(nested.kind, Some(ApiResourceKind::Session));
         assert_eq!(nested.resource_id.as_deref(), Some("wdg-beta"));
@@ -293,7 +293,7 @@ async fn a_nested_call_passes_every_layer_as_the_system() {
             outer.method,
             "/stigmer.grpctest.v1.WidgetCommandController/copy"
         );
-        assert_eq!(outer.identity, expected_caller(via).0);
+        assert_eq!(outer.identity, Some(expected_caller(via).0));
         assert_eq!(outer.kind, Some(ApiResourceKind::Agent));
         assert_eq!(outer.code, Code::Ok);
     }

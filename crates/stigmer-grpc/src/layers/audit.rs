@@ -1,4 +1,6 @@
-//! Audit: one record per call that got past identity, whatever its outcome.
+//! Audit: one record per call, whatever its outcome. Calls refused by the
+//! identity layer never get here; that layer records them itself with
+//! [`record_rejection`].
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -12,6 +14,7 @@ use tower::{Layer, Service};
 use super::{HttpRequest, HttpResponse, ResponseFuture};
 use crate::audit::{AuditRecord, AuditSink};
 use crate::context::{Identity, RequestId, ResourceId, Transport};
+use crate::error::Error;
 use crate::method::{CallMethod, MethodInfo};
 use crate::observe::{CallObserver, Outcome, Pending};
 use crate::wire::{FRAME_HEADER_LEN, FrameHeader, find_string};
@@ -63,10 +66,7 @@ where
             sink: self.sink.clone(),
             started: Instant::now(),
             request_id: extensions.get::<RequestId>().cloned(),
-            identity: extensions
-                .get::<Identity>()
-                .cloned()
-                .unwrap_or(Identity::LocalUser),
+            identity: extensions.get::<Identity>().cloned(),
             transport: extensions
                 .get::<Transport>()
                 .cloned()
@@ -92,11 +92,33 @@ where
     }
 }
 
+/// The record of a call refused before it had an identity.
+pub(super) fn record_rejection(sink: &dyn AuditSink, request: &HttpRequest, error: &Error) {
+    let extensions = request.extensions();
+    sink.record(AuditRecord {
+        request_id: extensions
+            .get::<RequestId>()
+            .map(|id| id.as_str().to_owned())
+            .unwrap_or_default(),
+        identity: None,
+        transport: extensions
+            .get::<Transport>()
+            .cloned()
+            .unwrap_or(Transport::Other),
+        method: request.uri().path().to_owned(),
+        kind: extensions.get::<CallMethod>().and_then(|m| m.0.kind),
+        resource_id: None,
+        code: error.code(),
+        message: Some(error.to_string()),
+        duration: std::time::Duration::ZERO,
+    });
+}
+
 struct AuditCall {
     sink: Arc<dyn AuditSink>,
     started: Instant,
     request_id: Option<RequestId>,
-    identity: Identity,
+    identity: Option<Identity>,
     transport: Transport,
     method: String,
     info: Option<Arc<MethodInfo>>,

@@ -10,7 +10,9 @@ use tower::{Layer, Service};
 use tracing::Span;
 use tracing::field::display;
 
+use super::audit::record_rejection;
 use super::{HttpRequest, HttpResponse};
+use crate::audit::AuditSink;
 use crate::context::{IDENTITY_HEADER, Identity, Origin, Transport};
 use crate::error::Error;
 
@@ -100,11 +102,14 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[derive(Clone)]
 pub(crate) struct IdentityLayer {
     tokens: Arc<BearerTokens>,
+    audit: Arc<dyn AuditSink>,
 }
 
 impl IdentityLayer {
-    pub(crate) fn new(tokens: Arc<BearerTokens>) -> Self {
-        Self { tokens }
+    /// Refused calls never reach the audit layer, so this one records them
+    /// in `audit` itself.
+    pub(crate) fn new(tokens: Arc<BearerTokens>, audit: Arc<dyn AuditSink>) -> Self {
+        Self { tokens, audit }
     }
 }
 
@@ -115,6 +120,7 @@ impl<S> Layer<S> for IdentityLayer {
         IdentityService {
             inner,
             tokens: self.tokens.clone(),
+            audit: self.audit.clone(),
         }
     }
 }
@@ -123,6 +129,7 @@ impl<S> Layer<S> for IdentityLayer {
 pub(crate) struct IdentityService<S> {
     inner: S,
     tokens: Arc<BearerTokens>,
+    audit: Arc<dyn AuditSink>,
 }
 
 impl<S> Service<HttpRequest> for IdentityService<S>
@@ -149,6 +156,7 @@ where
             }
             Err(error) => {
                 Span::current().record("identity", "unauthenticated");
+                record_rejection(self.audit.as_ref(), &request, &error);
                 Either::Right(ready(Ok(error.into_response())))
             }
         }

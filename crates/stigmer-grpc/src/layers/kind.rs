@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 
 use tower::{Layer, Service};
 use tracing::Span;
+use tracing::field::display;
 
 use super::{HttpRequest, HttpResponse};
 use crate::method::CallMethod;
@@ -46,7 +47,7 @@ where
             .get::<CallMethod>()
             .and_then(|method| method.0.kind);
         if let Some(kind) = kind {
-            Span::current().record("kind", kind.as_str_name());
+            Span::current().record("kind", display(kind.as_str_name()));
             request.extensions_mut().insert(kind);
         }
         self.inner.call(request)

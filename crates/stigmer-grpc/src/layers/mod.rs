@@ -53,11 +53,15 @@ pub(crate) fn layer_stack(routes: Routes, config: StackConfig) -> RpcService {
         // and one log line when it ends — rejected calls included.
         .layer(trace::TraceLayer::new(config.methods))
         // Who calls: bearer token or local user on the network, the system
-        // identity in-process; forged identities end here (UNAUTHENTICATED).
-        .layer(identity::IdentityLayer::new(config.tokens))
+        // identity in-process; forged or missing credentials end here
+        // (UNAUTHENTICATED, audited without an identity).
+        .layer(identity::IdentityLayer::new(
+            config.tokens,
+            config.audit.clone(),
+        ))
         // The called service's api_resource_kind, for unary and streaming rpcs.
         .layer(kind::KindLayer)
-        // One audit record per authenticated call, whatever its outcome; it
+        // One audit record per identified call, whatever its outcome; it
         // sits outside the panic guard so a panicking handler is audited as
         // INTERNAL.
         .layer(audit::AuditLayer::new(config.audit))

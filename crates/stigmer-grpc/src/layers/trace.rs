@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use tower::{Layer, Service};
-use tracing::field::Empty;
+use tracing::field::{Empty, display};
 use tracing::{Instrument, Span};
 
 use super::{HttpRequest, HttpResponse, ResponseFuture};
@@ -73,7 +73,7 @@ where
         // `kind` and `identity` are recorded by the layers that find them.
         let span = tracing::info_span!(
             "rpc",
-            method = request.uri().path(),
+            method = %request.uri().path(),
             request_id = %request_id,
             transport = %transport,
             kind = Empty,
@@ -112,11 +112,11 @@ impl CallObserver for LogLine {
     fn on_complete(self, outcome: Outcome) {
         let duration_us = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let code = code_name(outcome.code);
-        self.span.record("code", code);
+        self.span.record("code", display(code));
         self.span.record("duration_us", duration_us);
         tracing::info!(
             parent: &self.span,
-            code,
+            code = %code,
             duration_us,
             message = outcome.message.as_deref(),
             "rpc finished"
