@@ -1,6 +1,6 @@
 //! A stand-in for `stigmer-server` that the CLI tests start through
 //! `STIGMER_SERVER_BIN`: the same start-up contract (listens on
-//! `STIGMER_LISTEN_ADDR`, keeps data under `STIGMER_DATA_DIR`, reports
+//! `STIGMER_LISTEN`, keeps data under `STIGMER_DATA_DIR`, reports
 //! `grpc.health.v1` SERVING with the `stigmer-*` info headers, stops on
 //! SIGTERM) and in-memory stubs of the rpcs the CLI calls: agents, agent
 //! instances, environments, skills, sessions and agent executions with a
@@ -84,7 +84,7 @@ async fn main() -> Result<(), Error> {
         eprintln!("fake-stigmer-server: cannot open the database (crash requested)");
         std::process::exit(3);
     }
-    let address: SocketAddr = match env("STIGMER_LISTEN_ADDR") {
+    let address: SocketAddr = match env("STIGMER_LISTEN") {
         Some(a) => a.parse()?,
         None => format!(
             "127.0.0.1:{}",

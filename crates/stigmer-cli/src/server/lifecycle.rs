@@ -24,10 +24,10 @@ const LOG_ROTATE_BYTES: u64 = 10 * 1024 * 1024;
 const POLL: Duration = Duration::from_millis(100);
 
 /// Environment variables the CLI sets for the server it starts, on top of
-/// its own environment. The server must listen on `STIGMER_LISTEN_ADDR`
+/// its own environment. The server must listen on `STIGMER_LISTEN`
 /// (`GRPC_PORT` carries the same port for upstream-style configuration) and
 /// keep its data under `STIGMER_DATA_DIR`.
-pub const LISTEN_ADDR_ENV: &str = "STIGMER_LISTEN_ADDR";
+pub const LISTEN_ADDR_ENV: &str = "STIGMER_LISTEN";
 pub const DATA_DIR_ENV: &str = "STIGMER_DATA_DIR";
 pub const GRPC_PORT_ENV: &str = "GRPC_PORT";
 

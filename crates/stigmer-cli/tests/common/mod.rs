@@ -15,6 +15,7 @@ use tempfile::TempDir;
 pub struct Sandbox {
     pub home: TempDir,
     pub port: u16,
+    pub server_bin: PathBuf,
 }
 
 /// `target/<profile>/examples/fake-stigmer-server`, built by `cargo test`
@@ -31,6 +32,18 @@ pub fn fake_server_bin() -> PathBuf {
     bin
 }
 
+/// The real `stigmer-server` of this target dir, when the workspace build
+/// made it (`cargo test --workspace` does); `STIGMER_TEST_SERVER_BIN`
+/// overrides.
+pub fn real_server_bin() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("STIGMER_TEST_SERVER_BIN") {
+        return Some(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent()?.parent()?.join("stigmer-server");
+    bin.is_file().then_some(bin)
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -40,10 +53,16 @@ fn free_port() -> u16 {
 }
 
 impl Sandbox {
+    /// A sandbox whose server is the fake one.
     pub fn new() -> Self {
+        Self::with_server(fake_server_bin())
+    }
+
+    pub fn with_server(server_bin: PathBuf) -> Self {
         Self {
             home: tempfile::tempdir().unwrap(),
             port: free_port(),
+            server_bin,
         }
     }
 
@@ -71,7 +90,7 @@ impl Sandbox {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home.path())
             .env("STIGMER_SERVER_ADDR", self.address())
-            .env("STIGMER_SERVER_BIN", fake_server_bin())
+            .env("STIGMER_SERVER_BIN", &self.server_bin)
             .env("NO_COLOR", "1");
     }
 
