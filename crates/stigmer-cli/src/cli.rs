@@ -17,7 +17,7 @@ const AFTER_HELP: &str = "\
 Examples:
   stigmer server start                 start the local server
   stigmer apply -f ./manifests         create or update everything in a folder
-  stigmer list agents                  list agents as a table
+  stigmer list sessions                list sessions as a table
   stigmer get agent support -o yaml    one agent as YAML
   stigmer run support -m \"hello\"       run an agent and stream its answer
   stigmer execution show aex-01j…      the transcript of an execution";
