@@ -11,7 +11,9 @@ use hyper::body::Incoming;
 use hyper::server::conn::http2;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::{TcpListener, UnixListener};
+use tokio::net::TcpListener;
+#[cfg(unix)]
+use tokio::net::UnixListener;
 use tokio::task::JoinSet;
 use tonic::body::Body;
 use tower::ServiceExt;
@@ -31,6 +33,7 @@ pub const DEFAULT_TCP_ADDR: SocketAddr =
 #[derive(Debug)]
 pub enum Listener {
     Tcp(TcpListener),
+    #[cfg(unix)]
     Unix(UnixListener),
 }
 
@@ -40,6 +43,7 @@ impl From<TcpListener> for Listener {
     }
 }
 
+#[cfg(unix)]
 impl From<UnixListener> for Listener {
     fn from(listener: UnixListener) -> Self {
         Listener::Unix(listener)
@@ -113,6 +117,7 @@ impl NetworkServer {
                         let connection = http2.serve_connection(TokioIo::new(stream), service);
                         connections.spawn(log_connection_end(graceful.watch(connection)));
                     }
+                    #[cfg(unix)]
                     Ok(Accepted::Unix(stream)) => {
                         let service = self.connection_service(Transport::Unix);
                         let connection = http2.serve_connection(TokioIo::new(stream), service);
@@ -152,6 +157,7 @@ impl NetworkServer {
 
 enum Accepted {
     Tcp(tokio::net::TcpStream, SocketAddr),
+    #[cfg(unix)]
     Unix(tokio::net::UnixStream),
 }
 
@@ -161,6 +167,7 @@ async fn accept(listener: &Listener) -> std::io::Result<Accepted> {
             let (stream, peer) = listener.accept().await?;
             Ok(Accepted::Tcp(stream, peer))
         }
+        #[cfg(unix)]
         Listener::Unix(listener) => {
             let (stream, _) = listener.accept().await?;
             Ok(Accepted::Unix(stream))
@@ -171,6 +178,7 @@ async fn accept(listener: &Listener) -> std::io::Result<Accepted> {
 fn local_addr(listener: &Listener) -> Option<String> {
     match listener {
         Listener::Tcp(listener) => listener.local_addr().ok().map(|a| a.to_string()),
+        #[cfg(unix)]
         Listener::Unix(listener) => listener
             .local_addr()
             .ok()

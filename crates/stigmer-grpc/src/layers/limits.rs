@@ -43,6 +43,8 @@ impl LimitsLayer {
         max_message_size: usize,
         shutdown: CancellationToken,
     ) -> Self {
+        // More permits than a semaphore can count means "no limit" anyway.
+        let max_concurrent_calls = max_concurrent_calls.min(Semaphore::MAX_PERMITS);
         Self {
             limits: Arc::new(Limits {
                 in_flight: Arc::new(Semaphore::new(max_concurrent_calls)),
