@@ -17,7 +17,7 @@ pub(crate) fn get(
     id: &str,
 ) -> StoreResult<Option<Record>> {
     conn.prepare_cached(
-        "SELECT r.data, i.revision FROM resources r
+        "SELECT CAST(r.data AS BLOB), i.revision FROM resources r
          LEFT JOIN resource_index i ON i.kind = r.kind AND i.id = r.id
          WHERE r.kind = ?1 AND r.id = ?2",
     )
@@ -48,7 +48,7 @@ pub(crate) fn get_by_slug(
     slug: &str,
 ) -> StoreResult<Option<Record>> {
     conn.prepare_cached(
-        "SELECT i.id, r.data, i.revision FROM resource_index i
+        "SELECT i.id, CAST(r.data AS BLOB), i.revision FROM resource_index i
          JOIN resources r ON r.kind = i.kind AND r.id = i.id
          WHERE i.kind = ?1 AND i.org = ?2 AND i.slug = ?3",
     )
@@ -79,7 +79,7 @@ fn list_sql(query: &ListQuery, with_cursor: bool) -> String {
         ("resource_index i", "i")
     };
     let mut sql = format!(
-        "SELECT {alias}.seq, i.id, r.data, i.revision FROM {from}
+        "SELECT {alias}.seq, i.id, CAST(r.data AS BLOB), i.revision FROM {from}
          JOIN resources r ON r.kind = i.kind AND r.id = i.id
          WHERE {alias}.kind = ?1"
     );
@@ -185,7 +185,7 @@ pub(crate) fn list(conn: &Connection, query: &ListQuery) -> StoreResult<Page> {
 }
 
 const AUDIT_COLUMNS: &str =
-    "id, kind, resource_id, data, COALESCE(version_hash, ''), COALESCE(tag, ''),
+    "id, kind, resource_id, CAST(data AS BLOB), COALESCE(version_hash, ''), COALESCE(tag, ''),
     CAST((julianday(archived_at) - 2440587.5) * 86400000.0 AS INTEGER)";
 
 fn audit_row(kind: ApiResourceKind, row: &Row<'_>) -> rusqlite::Result<AuditRecord> {

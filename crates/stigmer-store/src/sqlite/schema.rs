@@ -191,7 +191,7 @@ pub(crate) fn index_unindexed(
         };
         let data: Vec<u8> = tx
             .query_row(
-                "SELECT data FROM resources WHERE kind = ?1 AND id = ?2",
+                "SELECT CAST(data AS BLOB) FROM resources WHERE kind = ?1 AND id = ?2",
                 params![kind_text, id],
                 |row| row.get(0),
             )
