@@ -12,6 +12,7 @@ use stigmer_store::{PostgresOptions, PostgresStore, SqliteOptions, SqliteStore};
 use crate::config::{Config, ConfigError};
 use crate::domain::agent::AgentController;
 use crate::domain::agentinstance::AgentInstanceController;
+use crate::domain::skill::SkillController;
 use crate::downstream::{AgentClient, AgentInstanceClient};
 
 /// Why the server could not start or stopped with an error.
@@ -47,12 +48,17 @@ impl App {
         for (principal, token) in config.token_pairs()? {
             tokens = tokens.with_token(token, principal)?;
         }
-        let app = App::with_store(store, tokens)?;
+        let app = App::with_store(store, tokens, config.storage_path()?)?;
         Ok(app)
     }
 
-    /// Builds the runtime over an open store.
-    pub fn with_store(store: SharedStore, tokens: BearerTokens) -> Result<App, AppError> {
+    /// Builds the runtime over an open store; skill artifacts go under
+    /// `storage_path`.
+    pub fn with_store(
+        store: SharedStore,
+        tokens: BearerTokens,
+        storage_path: std::path::PathBuf,
+    ) -> Result<App, AppError> {
         let builder = Runtime::builder()
             .descriptors(
                 stigmer_api::DESCRIPTOR_POOL.clone(),
@@ -65,6 +71,7 @@ impl App {
 
         let builder = AgentController::new(store.clone(), instances).register(builder);
         let builder = AgentInstanceController::new(store.clone(), agents).register(builder);
+        let builder = SkillController::new(store.clone(), storage_path).register(builder);
         Ok(App {
             runtime: builder.build()?,
             store,

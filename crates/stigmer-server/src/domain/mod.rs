@@ -4,6 +4,7 @@
 pub mod agent;
 pub mod agentinstance;
 mod call;
+pub mod skill;
 pub mod standard;
 
 pub use call::{actor_of, respond};
