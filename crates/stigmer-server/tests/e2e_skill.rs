@@ -246,6 +246,28 @@ async fn push_versions_and_resolve_them_by_latest_tag_and_hash() {
 }
 
 #[tokio::test]
+async fn concurrent_pushes_of_one_new_name_make_one_skill() {
+    let server = common::Server::start().await;
+    let clients = Clients::of(&server).await;
+    let pushes = (0..8).map(|i| {
+        let mut commands = clients.commands.clone();
+        let request = push_request("Racy Skill", skill_zip(&format!("# Version {i}\n")), "");
+        tokio::spawn(async move { commands.push(request).await.map(|r| r.into_inner()) })
+    });
+    let mut ids = std::collections::BTreeSet::new();
+    for push in pushes.collect::<Vec<_>>() {
+        let skill = push.await.unwrap().expect("every push succeeds");
+        ids.insert(skill.id().to_owned());
+    }
+    assert_eq!(ids.len(), 1, "one skill: {ids:?}");
+    assert_eq!(
+        artifact_files(&server.data_dir).len(),
+        8,
+        "every version kept"
+    );
+}
+
+#[tokio::test]
 async fn artifacts_round_trip_and_keys_cannot_escape_the_storage_dir() {
     let server = common::Server::start().await;
     let mut clients = Clients::of(&server).await;

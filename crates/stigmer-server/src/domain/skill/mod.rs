@@ -34,6 +34,7 @@ pub struct SkillController {
     store: SharedStore,
     artifacts: ArtifactStore,
     limits: ZipLimits,
+    push_locks: push::PushLocks,
 }
 
 impl SkillController {
@@ -43,6 +44,7 @@ impl SkillController {
             store,
             artifacts: ArtifactStore::new(storage_root),
             limits: ZipLimits::default(),
+            push_locks: push::PushLocks::default(),
         }
     }
 

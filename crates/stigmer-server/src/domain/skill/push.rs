@@ -4,7 +4,8 @@
 //! Every version, the current one included, is archived in the audit table
 //! under its hash and tag, in the same batch as the skill itself.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
 use std::time::SystemTime;
 
 use async_trait::async_trait;
@@ -25,7 +26,7 @@ use tonic::{Request, Response, Status};
 use super::SkillController;
 use super::archive::{ZipLimits, inspect};
 use super::artifacts::ArtifactStore;
-use crate::domain::standard;
+use crate::domain::{actor_of, respond};
 
 type PushContext = RequestContext<PushSkillRequest, Skill>;
 
@@ -55,9 +56,42 @@ impl SkillController {
     ) -> Result<Response<Skill>, Status> {
         // Shared with other pushes, exclusive against artifact collection.
         let _pushing = self.artifacts.pushing().await;
-        standard::run_for(self.push_pipeline(), request).await
+        let pipeline = self.push_pipeline();
+        let actor = actor_of(&request);
+        let mut input = request.into_inner();
+        // Pushes of one skill take turns in this process; the retries
+        // below cover other server replicas.
+        let _same_skill = self
+            .push_locks
+            .lock(&input.org, &slugify(&input.name))
+            .await;
+        let mut attempt = 1;
+        loop {
+            let mut ctx = RequestContext::with_state(input, Skill::default(), actor.clone());
+            let outcome = pipeline.run(&mut ctx).await;
+            // A concurrent push of the same name won the race (it created
+            // the skill, or wrote a version in between): push again on top.
+            let lost_race = outcome.as_ref().is_err_and(|e| {
+                matches!(e.error, ApiError::AlreadyExists(_) | ApiError::Aborted(_))
+                    && e.step == SAVE_STEP
+            });
+            if !lost_race || attempt == PUSH_ATTEMPTS {
+                return respond(outcome, ctx.new_state);
+            }
+            attempt += 1;
+            let bytes = ctx.take::<ArtifactBytes>();
+            input = ctx.input;
+            if let Some(ArtifactBytes(bytes)) = bytes {
+                input.artifact = Arc::try_unwrap(bytes).unwrap_or_else(|shared| (*shared).clone());
+            }
+        }
     }
 }
+
+/// How often a push that lost a race with a concurrent push of the same
+/// skill is tried in all.
+const PUSH_ATTEMPTS: u32 = 3;
+const SAVE_STEP: &str = "save_skill_version";
 
 /// The skill as the request describes it (scope, org, name, tag).
 struct BuildInitialSkill;
@@ -232,7 +266,7 @@ struct SaveSkillVersion {
 #[async_trait]
 impl Step<PushSkillRequest, Skill> for SaveSkillVersion {
     fn name(&self) -> &'static str {
-        "save_skill_version"
+        SAVE_STEP
     }
 
     async fn run(&self, ctx: &mut PushContext) -> Result<(), ApiError> {
@@ -264,5 +298,38 @@ impl Step<PushSkillRequest, Skill> for SaveSkillVersion {
         });
         self.store.write(batch).await?;
         Ok(())
+    }
+}
+
+/// One lock per (org, slug), so concurrent pushes of the same skill in this
+/// process run one after the other instead of failing on each other's
+/// writes. Entries of skills nobody is pushing are dropped as new ones come.
+#[derive(Debug, Clone, Default)]
+pub(super) struct PushLocks {
+    locks: Arc<std::sync::Mutex<HashMap<SkillKey, Weak<tokio::sync::Mutex<()>>>>>,
+}
+
+/// (org, slug): what names one skill.
+type SkillKey = (String, String);
+
+impl PushLocks {
+    async fn lock(&self, org: &str, slug: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self
+                .locks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            locks.retain(|_, lock| lock.strong_count() > 0);
+            let key = (org.to_owned(), slug.to_owned());
+            match locks.get(&key).and_then(Weak::upgrade) {
+                Some(lock) => lock,
+                None => {
+                    let lock = Arc::new(tokio::sync::Mutex::new(()));
+                    locks.insert(key, Arc::downgrade(&lock));
+                    lock
+                }
+            }
+        };
+        lock.lock_owned().await
     }
 }
