@@ -2,8 +2,8 @@
 //! OpenAI-compatible server on loopback, with the in-memory backend as the
 //! Stigmer server.
 //!
-//! Every execution takes two model turns (a `list_files` tool call, then the
-//! answer). Reported:
+//! Every execution takes two model turns (a `write_todos` tool call, then the
+//! answer), so nothing but the runner and loopback HTTP is measured. Reported:
 //! - `baseline_request_us`: one bare streaming request to the fake server
 //!   (HTTP + SSE, no runner);
 //! - `overhead_per_turn_us`: wall time per model turn with one execution at a
@@ -50,15 +50,16 @@ async fn chat(body: Bytes) -> Response {
     };
     let events = if after_tool {
         vec![
-            chunk(json!({"content": "All files "}), Value::Null),
-            chunk(json!({"content": "listed."}), Value::Null),
+            chunk(json!({"content": "Todo list "}), Value::Null),
+            chunk(json!({"content": "written."}), Value::Null),
             chunk(json!({}), json!("stop")),
         ]
     } else {
         vec![
             chunk(
                 json!({"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
-                    "function": {"name": "list_files", "arguments": "{}"}}]}),
+                    "function": {"name": "write_todos",
+                        "arguments": r#"{"todos":[{"content":"bench","status":"completed"}]}"#}}]}),
                 Value::Null,
             ),
             chunk(json!({}), json!("tool_calls")),
@@ -125,7 +126,7 @@ impl Bench {
             metadata: metadata(&id),
             spec: Some(AgentExecutionSpec {
                 agent_id: "agt-bench".into(),
-                message: "List the files.".into(),
+                message: "Plan the work.".into(),
                 ..Default::default()
             }),
             status: Some(AgentExecutionStatus {

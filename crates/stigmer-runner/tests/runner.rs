@@ -142,6 +142,10 @@ async fn second_execution_in_a_session_sends_the_first_exchange_as_history() {
         fixture.run(&second).await.phase,
         ExecutionPhase::ExecutionCompleted
     );
+    assert!(
+        !fixture.session_workspace().exists(),
+        "a chat that never used files leaves no workspace directory"
+    );
 
     let messages = llm.requests()[1]["messages"].clone();
     let turns: Vec<(String, String)> = messages

@@ -39,7 +39,7 @@ pub(crate) fn main_loop(
         .clone()
         .unwrap_or_else(|| config.llm.model.clone());
     let environment = Arc::new(context.environment.clone());
-    let files = file_tools(&context.workspace).map_err(|error| SetupError(error.0))?;
+    let files = file_tools(&context.workspace);
 
     let mut tools: Vec<Arc<dyn Tool>> = hub.tools(None, config.tool_timeout);
     tools.push(Arc::new(TodoTool::new(tracker.clone())));

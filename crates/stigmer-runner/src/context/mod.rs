@@ -36,14 +36,6 @@ pub enum ContextError {
         /// What went wrong.
         reason: String,
     },
-    /// The workspace directory could not be prepared.
-    #[error("cannot prepare the workspace {path}: {reason}")]
-    Workspace {
-        /// The directory.
-        path: String,
-        /// What went wrong.
-        reason: String,
-    },
 }
 
 /// What the runner knows about an execution before it starts the loop.
@@ -65,7 +57,7 @@ pub struct ExecutionContext {
     pub sub_agent_prompts: HashMap<String, String>,
     /// Merged variables.
     pub environment: ResolvedEnvironment,
-    /// The session's working directory (created).
+    /// The session's working directory (created on first use).
     pub workspace: PathBuf,
     /// `execution_config.model_name`, when set.
     pub model_override: Option<String>,
@@ -172,13 +164,9 @@ pub(crate) async fn assemble_for(
     } else {
         spec.session_id.clone()
     };
+    // Created on first use (a skill, an MCP server, a file tool), so chats
+    // that never touch files leave no empty directories behind.
     let workspace = options.workspace_root.join(safe_component(&workspace_name));
-    tokio::fs::create_dir_all(&workspace)
-        .await
-        .map_err(|error| ContextError::Workspace {
-            path: workspace.display().to_string(),
-            reason: error.to_string(),
-        })?;
 
     let mut skill_cache: HashMap<String, LoadedSkill> = HashMap::new();
     let skills = load_skills(source, &agent_spec.skill_refs, &workspace, &mut skill_cache).await?;

@@ -39,6 +39,7 @@ impl ServerProcess {
         variables: &BTreeMap<String, String>,
         working_dir: &Path,
     ) -> std::io::Result<(Self, ChildStdout, ChildStdin)> {
+        std::fs::create_dir_all(working_dir)?;
         let mut builder = Command::new(command);
         builder
             .args(args)

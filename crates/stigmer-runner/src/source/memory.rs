@@ -25,6 +25,8 @@ struct State {
     sessions: HashMap<String, Session>,
     /// In creation order, like the server's listBySession.
     executions: Vec<AgentExecution>,
+    /// Execution id → position in `executions`.
+    execution_index: HashMap<String, usize>,
     /// Every pushed version, oldest first.
     skills: Vec<Skill>,
     artifacts: HashMap<String, Vec<u8>>,
@@ -92,13 +94,13 @@ impl InMemoryBackend {
     pub fn put_execution(&self, execution: AgentExecution) {
         let id = id_of(execution.metadata.as_ref());
         let mut state = self.state();
-        match state
-            .executions
-            .iter_mut()
-            .find(|existing| id_of(existing.metadata.as_ref()) == id)
-        {
-            Some(existing) => *existing = execution,
-            None => state.executions.push(execution),
+        match state.execution_index.get(&id).copied() {
+            Some(position) => state.executions[position] = execution,
+            None => {
+                let position = state.executions.len();
+                state.executions.push(execution);
+                state.execution_index.insert(id, position);
+            }
         }
     }
 
@@ -119,11 +121,9 @@ impl InMemoryBackend {
 
     /// The stored execution with every update merged in.
     pub fn stored_execution(&self, id: &str) -> Option<AgentExecution> {
-        self.state()
-            .executions
-            .iter()
-            .find(|execution| id_of(execution.metadata.as_ref()) == id)
-            .cloned()
+        let state = self.state();
+        let position = *state.execution_index.get(id)?;
+        state.executions.get(position).cloned()
     }
 
     /// Every status update received for `id`, in order.
@@ -134,11 +134,8 @@ impl InMemoryBackend {
     /// What a client's `updateStatus(phase: CANCELLED)` does to the record.
     pub fn request_cancel(&self, id: &str) {
         let mut state = self.state();
-        if let Some(execution) = state
-            .executions
-            .iter_mut()
-            .find(|execution| id_of(execution.metadata.as_ref()) == id)
-        {
+        let position = state.execution_index.get(id).copied();
+        if let Some(execution) = position.and_then(|p| state.executions.get_mut(p)) {
             execution.status.get_or_insert_default().phase =
                 ExecutionPhase::ExecutionCancelled as i32;
         }
@@ -270,10 +267,9 @@ impl StatusReporter for InMemoryBackend {
             .entry(execution_id.to_owned())
             .or_default()
             .push(status.clone());
-        let execution = state
-            .executions
-            .iter_mut()
-            .find(|execution| id_of(execution.metadata.as_ref()) == execution_id)
+        let position = state.execution_index.get(execution_id).copied();
+        let execution = position
+            .and_then(|p| state.executions.get_mut(p))
             .ok_or_else(|| ReportError(format!("AgentExecution not found: {execution_id}")))?;
         let stored = execution.status.get_or_insert_default();
         merge_status(stored, status);

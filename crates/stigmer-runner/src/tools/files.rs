@@ -5,7 +5,7 @@
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value, json};
 
@@ -18,32 +18,45 @@ const MAX_LIST_ENTRIES: usize = 1_000;
 const MAX_SEARCH_MATCHES: usize = 200;
 const MAX_SEARCHED_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
-/// The workspace root, canonicalized once.
+/// The workspace root: created and canonicalized on first use.
 #[derive(Debug, Clone)]
 pub(crate) struct Workspace {
-    root: PathBuf,
+    configured: PathBuf,
+    root: Arc<OnceLock<PathBuf>>,
 }
 
 impl Workspace {
-    pub(crate) fn new(root: &Path) -> Result<Self, ToolError> {
-        let root = root
-            .canonicalize()
-            .map_err(|error| ToolError(format!("workspace unavailable: {error}")))?;
-        Ok(Self { root })
+    pub(crate) fn new(root: &Path) -> Self {
+        Self {
+            configured: root.to_path_buf(),
+            root: Arc::new(OnceLock::new()),
+        }
+    }
+
+    fn root(&self) -> Result<&Path, ToolError> {
+        if let Some(root) = self.root.get() {
+            return Ok(root);
+        }
+        let unavailable =
+            |error: std::io::Error| ToolError(format!("workspace unavailable: {error}"));
+        fs::create_dir_all(&self.configured).map_err(unavailable)?;
+        let canonical = self.configured.canonicalize().map_err(unavailable)?;
+        Ok(self.root.get_or_init(|| canonical))
     }
 
     /// Maps a model-supplied path to a path inside the workspace.
     pub(crate) fn resolve(&self, requested: &str) -> Result<PathBuf, ToolError> {
+        let root = self.root()?;
         let requested = requested.trim();
         let mut path = Path::new(if requested.is_empty() { "." } else { requested });
         if path.is_absolute() {
-            path = path.strip_prefix(&self.root).map_err(|_| {
+            path = path.strip_prefix(root).map_err(|_| {
                 ToolError(format!(
                     "{requested}: absolute paths are not allowed; use a path relative to the workspace"
                 ))
             })?;
         }
-        let mut candidate = self.root.clone();
+        let mut candidate = root.to_path_buf();
         for component in path.components() {
             match component {
                 Component::Normal(part) => candidate.push(part),
@@ -74,7 +87,7 @@ impl Workspace {
                 "{requested}: leads through a broken symbolic link; refused"
             ))
         })?;
-        if !real.starts_with(&self.root) {
+        if !real.starts_with(root) {
             return Err(ToolError(format!(
                 "{requested}: leads outside the workspace (symbolic link); refused"
             )));
@@ -83,7 +96,11 @@ impl Workspace {
     }
 
     fn display(&self, path: &Path) -> String {
-        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        let relative = self
+            .root
+            .get()
+            .and_then(|root| path.strip_prefix(root).ok())
+            .unwrap_or(path);
         let text = relative.display().to_string();
         if text.is_empty() {
             ".".to_owned()
@@ -94,9 +111,9 @@ impl Workspace {
 }
 
 /// The four file tools over `workspace`.
-pub(crate) fn file_tools(workspace: &Path) -> Result<Vec<Arc<dyn Tool>>, ToolError> {
-    let workspace = Workspace::new(workspace)?;
-    Ok(vec![
+pub(crate) fn file_tools(workspace: &Path) -> Vec<Arc<dyn Tool>> {
+    let workspace = Workspace::new(workspace);
+    vec![
         Arc::new(FileTool {
             kind: FileToolKind::Read,
             workspace: workspace.clone(),
@@ -113,7 +130,7 @@ pub(crate) fn file_tools(workspace: &Path) -> Result<Vec<Arc<dyn Tool>>, ToolErr
             kind: FileToolKind::Search,
             workspace,
         }),
-    ])
+    ]
 }
 
 #[derive(Clone, Copy)]
@@ -380,7 +397,7 @@ mod tests {
     #[test]
     fn write_read_list_and_search_stay_in_the_workspace() {
         let dir = tempfile::tempdir().unwrap();
-        let workspace = Workspace::new(dir.path()).unwrap();
+        let workspace = Workspace::new(dir.path());
         write_file(
             &workspace,
             &args(&[
@@ -413,7 +430,7 @@ mod tests {
         let inner = outer.path().join("ws");
         fs::create_dir(&inner).unwrap();
         fs::write(outer.path().join("secret.txt"), "top secret").unwrap();
-        let workspace = Workspace::new(&inner).unwrap();
+        let workspace = Workspace::new(&inner);
         for path in ["../secret.txt", "a/../../secret.txt", "/etc/passwd"] {
             let error = read_file(&workspace, &args(&[("path", json!(path))])).unwrap_err();
             assert!(error.0.contains("not allowed"), "{path}: {}", error.0);
@@ -438,7 +455,7 @@ mod tests {
         fs::write(secrets.join("key"), "k").unwrap();
         std::os::unix::fs::symlink(&secrets, inner.join("link")).unwrap();
         std::os::unix::fs::symlink(outer.path().join("nowhere"), inner.join("dangling")).unwrap();
-        let workspace = Workspace::new(&inner).unwrap();
+        let workspace = Workspace::new(&inner);
 
         let read = read_file(&workspace, &args(&[("path", json!("link/key"))])).unwrap_err();
         assert!(read.0.contains("outside the workspace"), "{}", read.0);
