@@ -266,14 +266,14 @@ async fn put(
         Some(existing) => {
             let stmt = tx
                 .prepare_cached(
-                    "UPDATE resource_index SET org = $2, slug = $3, phase = $4, revision = revision + 1
-                     WHERE seq = $1",
+                    "UPDATE resource_index SET org = $3, slug = $4, phase = $5, revision = revision + 1
+                     WHERE kind = $1 AND seq = $2",
                 )
                 .await
                 .map_err(StoreError::backend)?;
             tx.execute(
                 &stmt,
-                &[&existing.seq, &entry.org, &entry.slug, &entry.phase],
+                &[&kind, &existing.seq, &entry.org, &entry.slug, &entry.phase],
             )
             .await
             .map_err(|error| slug_violation(error, record))?;

@@ -63,6 +63,10 @@ impl PostgresHarness {
         Some(PostgresHarness { url, schema })
     }
 
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
     pub fn options(&self) -> PostgresOptions {
         PostgresOptions::new(&self.url).schema(&self.schema)
     }

@@ -44,12 +44,12 @@ harness::conformance! {
     feed::subscribers_hear_committed_changes_only,
 }
 
-/// PostgreSQL only: replicas share one database and hear each other.
-mod postgres_replicas {
+/// PostgreSQL only: replicas sharing one database; rows without index.
+mod postgres_only {
     use std::time::Duration;
 
     use stigmer_api::ApiResourceKind;
-    use stigmer_store::{Change, PostgresStore, Store};
+    use stigmer_store::{Change, IndexEntry, ListQuery, PostgresStore, Store};
 
     use crate::harness::{PostgresHarness, record};
 
@@ -94,6 +94,60 @@ mod postgres_replicas {
 
         first.close().await.unwrap();
         second.close().await.unwrap();
+        harness.cleanup().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rows_without_index_are_indexed_on_open() {
+        let Some(harness) = PostgresHarness::new("rows_without_index_are_indexed_on_open") else {
+            return;
+        };
+        let store = PostgresStore::open(harness.options()).await.unwrap();
+        store
+            .create(record(ApiResourceKind::Agent, "agt-1", "v1"))
+            .await
+            .unwrap();
+        store.close().await.unwrap();
+
+        // Rows written behind the store's back, as by a bulk import.
+        let (client, connection) = tokio_postgres::connect(
+            &std::env::var(crate::harness::POSTGRES_URL_VAR).unwrap(),
+            tokio_postgres::NoTls,
+        )
+        .await
+        .unwrap();
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!(
+                "SET search_path = {schema};
+                 INSERT INTO resources (kind, id, data) VALUES
+                   ('agent', 'agt-2', 'two'::bytea), ('agent', 'agt-3', 'three'::bytea),
+                   ('future_kind', 'x-1', 'later'::bytea);",
+                schema = harness.schema()
+            ))
+            .await
+            .unwrap();
+
+        let indexer = |_kind: ApiResourceKind, data: &[u8]| {
+            IndexEntry::new().slug(String::from_utf8_lossy(data).into_owned())
+        };
+        let store = PostgresStore::open(harness.options().indexer(indexer))
+            .await
+            .unwrap();
+        let page = store
+            .list(&ListQuery::new(ApiResourceKind::Agent))
+            .await
+            .unwrap();
+        assert_eq!(page.total, 3);
+        let ids: Vec<String> = page.records.into_iter().map(|r| r.id).collect();
+        assert_eq!(ids, ["agt-1", "agt-2", "agt-3"]);
+        let three = store
+            .get_by_slug(ApiResourceKind::Agent, "", "three")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(three.id, "agt-3");
+        store.close().await.unwrap();
         harness.cleanup().await;
     }
 }
