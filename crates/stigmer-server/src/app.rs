@@ -14,6 +14,7 @@ use crate::domain::agent::AgentController;
 use crate::domain::agentinstance::AgentInstanceController;
 use crate::domain::skill::SkillController;
 use crate::downstream::{AgentClient, AgentInstanceClient};
+use crate::engine::{ExecutionSettingError, ExecutionSettings, Executions};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -24,12 +25,15 @@ pub enum AppError {
     Store(#[from] stigmer_store::StoreError),
     #[error(transparent)]
     Rpc(#[from] stigmer_grpc::Error),
+    #[error(transparent)]
+    Executions(#[from] ExecutionSettingError),
 }
 
 /// A built server: every service registered, not yet listening.
 pub struct App {
     runtime: Runtime,
     store: SharedStore,
+    executions: Executions,
 }
 
 impl App {
@@ -66,15 +70,18 @@ impl App {
             )
             .bearer_tokens(tokens);
         let channel = builder.in_process_channel();
+        let executions = Executions::new(&store, &channel, ExecutionSettings::from_env()?);
         let agents = AgentClient::new(channel.clone());
         let instances = AgentInstanceClient::new(channel);
 
         let builder = AgentController::new(store.clone(), instances).register(builder);
         let builder = AgentInstanceController::new(store.clone(), agents).register(builder);
+        let builder = executions.register(builder);
         let builder = SkillController::new(store.clone(), storage_path).register(builder);
         Ok(App {
             runtime: builder.build()?,
             store,
+            executions,
         })
     }
 
@@ -89,9 +96,16 @@ impl App {
         listener: impl Into<Listener>,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), AppError> {
+        self.executions.start();
+        let streams = self.executions.end_streams();
+        let shutdown = async move {
+            shutdown.await;
+            streams.shutdown();
+        };
         let served = NetworkServer::new(self.runtime.clone())
             .serve(listener, shutdown)
             .await;
+        self.executions.shutdown().await;
         self.store.close().await?;
         served?;
         Ok(())

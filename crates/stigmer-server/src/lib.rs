@@ -9,6 +9,8 @@ pub mod app;
 pub mod config;
 pub mod domain;
 pub mod downstream;
+pub mod engine;
+pub mod streams;
 
 pub use app::App;
 pub use config::Config;

@@ -2,6 +2,7 @@
 //! each other: a kind that needs another goes through its downstream client.
 
 pub mod agent;
+pub mod agentexecution;
 pub mod agentinstance;
 mod call;
 pub mod skill;

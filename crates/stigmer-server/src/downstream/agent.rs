@@ -1,3 +1,4 @@
+use stigmer_api::agentic::agent::v1::agent_command_controller_client::AgentCommandControllerClient;
 use stigmer_api::agentic::agent::v1::agent_query_controller_client::AgentQueryControllerClient;
 use stigmer_api::agentic::agent::v1::{Agent, AgentId};
 use tonic::Status;
@@ -8,12 +9,14 @@ use super::Channel;
 #[derive(Clone)]
 pub struct AgentClient<C = super::Local> {
     query: AgentQueryControllerClient<C>,
+    command: AgentCommandControllerClient<C>,
 }
 
 impl<C: Channel> AgentClient<C> {
     pub fn new(channel: C) -> Self {
         AgentClient {
-            query: AgentQueryControllerClient::new(channel),
+            query: AgentQueryControllerClient::new(channel.clone()),
+            command: AgentCommandControllerClient::new(channel),
         }
     }
 
@@ -27,5 +30,16 @@ impl<C: Channel> AgentClient<C> {
             })
             .await?
             .into_inner())
+    }
+
+    /// Updates an agent. Called by the server itself (system identity), the
+    /// Agent service also takes `status.default_instance_id` from it when the
+    /// agent has none yet.
+    pub async fn update(&self, agent: Agent) -> Result<Agent, Status> {
+        tracing::debug!(
+            id = agent.metadata.as_ref().map_or("", |m| m.id.as_str()),
+            "downstream Agent.update"
+        );
+        Ok(self.command.clone().update(agent).await?.into_inner())
     }
 }

@@ -1,4 +1,5 @@
 use stigmer_api::agentic::agentinstance::v1::agent_instance_command_controller_client::AgentInstanceCommandControllerClient;
+use stigmer_api::agentic::agentinstance::v1::agent_instance_query_controller_client::AgentInstanceQueryControllerClient;
 use stigmer_api::agentic::agentinstance::v1::{AgentInstance, AgentInstanceId};
 use tonic::Status;
 
@@ -8,12 +9,14 @@ use super::Channel;
 #[derive(Clone)]
 pub struct AgentInstanceClient<C = super::Local> {
     command: AgentInstanceCommandControllerClient<C>,
+    query: AgentInstanceQueryControllerClient<C>,
 }
 
 impl<C: Channel> AgentInstanceClient<C> {
     pub fn new(channel: C) -> Self {
         AgentInstanceClient {
-            command: AgentInstanceCommandControllerClient::new(channel),
+            command: AgentInstanceCommandControllerClient::new(channel.clone()),
+            query: AgentInstanceQueryControllerClient::new(channel),
         }
     }
 
@@ -28,6 +31,18 @@ impl<C: Channel> AgentInstanceClient<C> {
             .command
             .clone()
             .delete(AgentInstanceId {
+                value: id.to_owned(),
+            })
+            .await?
+            .into_inner())
+    }
+
+    pub async fn get(&self, id: &str) -> Result<AgentInstance, Status> {
+        tracing::debug!(id, "downstream AgentInstance.get");
+        Ok(self
+            .query
+            .clone()
+            .get(AgentInstanceId {
                 value: id.to_owned(),
             })
             .await?

@@ -4,16 +4,20 @@
 //! channel if a kind moves to another process — a one-line change.
 
 mod agent;
+mod agentexecution;
 mod agentinstance;
 mod session;
+mod session_reader;
 
 use stigmer_grpc::InProcessChannel;
 use tonic::body::Body;
 use tonic::client::GrpcService;
 
 pub use agent::AgentClient;
+pub use agentexecution::AgentExecutionClient;
 pub use agentinstance::AgentInstanceClient;
 pub use session::SessionClient;
+pub use session_reader::SessionReader;
 
 /// Any channel a downstream client can use: the in-process channel, a
 /// `tonic::transport::Channel`, or anything else that speaks gRPC.

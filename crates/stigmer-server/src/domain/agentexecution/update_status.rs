@@ -1,0 +1,141 @@
+//! `updateStatus`: the runner's write path, and a client's way to cancel.
+//!
+//! Read-merge-write over the record's revision, retried when another writer
+//! got in between, so concurrent updates never overwrite each other. Merge
+//! rules as upstream (behavior §5.8): lists and the todo map are replaced
+//! when the input has entries, phase when specified, error and timestamps
+//! when non-empty; callback token and audit in the input are ignored. Phase
+//! changes follow [`check_transition`]. A CANCELLED phase is stored and
+//! then the engine stops the run.
+
+use stigmer_api::ApiResourceKind;
+use stigmer_api::agentic::agentexecution::v1::{
+    AgentExecution, AgentExecutionStatus, AgentExecutionUpdateStatusInput, ExecutionPhase,
+};
+use stigmer_pipeline::ApiError;
+use stigmer_pipeline::index::record_of;
+use stigmer_pipeline::steps::decode_record;
+use stigmer_store::{PutMode, StoreError};
+use tonic::{Request, Response, Status};
+
+use super::AgentExecutionController;
+use crate::engine::check_transition;
+
+/// Concurrent writers are few (a runner and maybe a client); this bounds a
+/// pathological livelock, not normal contention.
+const MAX_ATTEMPTS: usize = 64;
+
+impl AgentExecutionController {
+    pub(super) async fn update_status(
+        &self,
+        request: Request<AgentExecutionUpdateStatusInput>,
+    ) -> Result<Response<AgentExecution>, Status> {
+        let input = request.into_inner();
+        if input.execution_id.is_empty() {
+            return Err(Status::invalid_argument("execution_id is required"));
+        }
+        let Some(status) = input.status else {
+            return Err(Status::invalid_argument("status is required"));
+        };
+        let updated = self.merge_status(&input.execution_id, &status).await?;
+        if status.phase == ExecutionPhase::ExecutionCancelled as i32 {
+            self.engine.request_cancel(&input.execution_id);
+        }
+        Ok(Response::new(updated))
+    }
+
+    async fn merge_status(
+        &self,
+        id: &str,
+        status: &AgentExecutionStatus,
+    ) -> Result<AgentExecution, ApiError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let record = self
+                .store
+                .get(ApiResourceKind::AgentExecution, id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("AgentExecution not found: {id}")))?;
+            let mut execution: AgentExecution = decode_record(&record)?;
+            let current = execution.status.get_or_insert_with(Default::default);
+            check_transition(current.phase, status.phase).map_err(ApiError::FailedPrecondition)?;
+            merge(current, status);
+            match self
+                .store
+                .put(record_of(&execution), PutMode::IfRevision(record.revision))
+                .await
+            {
+                Ok(_) => return Ok(execution),
+                Err(StoreError::RevisionMismatch { .. }) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ApiError::Aborted(format!(
+            "execution {id} is being updated too often; retry"
+        )))
+    }
+}
+
+/// Applies the present fields of `input` over `status`.
+fn merge(status: &mut AgentExecutionStatus, input: &AgentExecutionStatus) {
+    if !input.messages.is_empty() {
+        status.messages = input.messages.clone();
+    }
+    if !input.tool_calls.is_empty() {
+        status.tool_calls = input.tool_calls.clone();
+    }
+    if !input.sub_agent_executions.is_empty() {
+        status.sub_agent_executions = input.sub_agent_executions.clone();
+    }
+    if !input.todos.is_empty() {
+        status.todos = input.todos.clone();
+    }
+    if input.phase != ExecutionPhase::Unspecified as i32 {
+        status.phase = input.phase;
+    }
+    if !input.error.is_empty() {
+        status.error = input.error.clone();
+    }
+    if !input.started_at.is_empty() {
+        status.started_at = input.started_at.clone();
+    }
+    if !input.completed_at.is_empty() {
+        status.completed_at = input.completed_at.clone();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use stigmer_api::agentic::agentexecution::v1::AgentMessage;
+
+    use super::*;
+
+    #[test]
+    fn present_fields_replace_and_absent_fields_stay() {
+        let mut status = AgentExecutionStatus {
+            phase: ExecutionPhase::ExecutionInProgress as i32,
+            started_at: "t0".into(),
+            messages: vec![AgentMessage {
+                content: "first".into(),
+                ..Default::default()
+            }],
+            callback_token: b"token".to_vec(),
+            ..Default::default()
+        };
+        merge(
+            &mut status,
+            &AgentExecutionStatus {
+                messages: vec![AgentMessage {
+                    content: "second".into(),
+                    ..Default::default()
+                }],
+                callback_token: b"other".to_vec(),
+                ..Default::default()
+            },
+        );
+        assert_eq!(status.messages.len(), 1, "lists are replaced, not appended");
+        assert_eq!(status.messages[0].content, "second");
+        assert_eq!(status.phase, ExecutionPhase::ExecutionInProgress as i32);
+        assert_eq!(status.started_at, "t0");
+        assert_eq!(status.callback_token, b"token", "input token is ignored");
+    }
+}

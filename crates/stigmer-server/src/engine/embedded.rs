@@ -1,0 +1,331 @@
+//! The embedded engine: a pool of workers claiming dispatch jobs from the
+//! store's job table with leases.
+//!
+//! * At most one active run per execution: a worker that claims a job whose
+//!   execution already runs here adopts the newer claim instead of starting
+//!   a second run (this is also how a run longer than its lease renews it —
+//!   the store has no separate renew operation yet).
+//! * Recovery: a job claimed again (attempt > 1) that no worker here runs
+//!   was leased by a server that died. It is retried once, or marked FAILED
+//!   with a readable `status.error`, by [`RecoveryPolicy`].
+//! * A graceful shutdown cancels active runs and hands their jobs back, so
+//!   the next start runs them again without counting a recovery.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use stigmer_api::agentic::agentexecution::v1::{AgentExecutionStatus, ExecutionPhase};
+use stigmer_pipeline::steps::SharedStore;
+use stigmer_store::{Change, Job, StoreError};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tonic::Code;
+
+use super::runner::now;
+use super::{AGENT_EXECUTION_QUEUE, AgentRunner, ExecutionEngine, is_terminal};
+use crate::downstream::AgentExecutionClient;
+
+/// What to do with a run whose server died (its lease expired).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecoveryPolicy {
+    RetryOnce,
+    Fail,
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Concurrent runs.
+    pub workers: usize,
+    /// How long a claim lasts before another worker may take the job over.
+    pub lease: Duration,
+    /// How often idle workers look for due jobs (new jobs wake them at once).
+    pub poll_interval: Duration,
+    pub recovery: RecoveryPolicy,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            workers: 4,
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(1),
+            recovery: RecoveryPolicy::RetryOnce,
+        }
+    }
+}
+
+/// The error of an execution started while no runner is configured.
+pub const NO_RUNNER_ERROR: &str = "no agent runner is configured on this server: the embedded \
+stigmer-runner is not wired in yet (setting STIGMER_AGENT_RUNNER); for tests set \
+STIGMER_TEST_FAKE_RUNNER";
+
+/// `last_error` of a job handed back by a graceful shutdown.
+const INTERRUPTED_BY_SHUTDOWN: &str = "interrupted by server shutdown";
+/// `last_error` of a job handed back for its one recovery retry.
+const RECOVERY_RETRY: &str = "recovered after its server stopped; retrying once";
+
+struct ActiveRun {
+    job: Job,
+    cancel: CancellationToken,
+}
+
+pub struct EmbeddedEngine {
+    store: SharedStore,
+    runner: Option<Arc<dyn AgentRunner>>,
+    executions: AgentExecutionClient,
+    settings: EngineSettings,
+    worker_name: String,
+    active: Mutex<HashMap<String, ActiveRun>>,
+    /// Jobs this process handed back for their recovery retry.
+    retrying: Mutex<HashSet<i64>>,
+    stop: CancellationToken,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl EmbeddedEngine {
+    pub fn new(
+        store: SharedStore,
+        runner: Option<Arc<dyn AgentRunner>>,
+        executions: AgentExecutionClient,
+        settings: EngineSettings,
+    ) -> Arc<Self> {
+        Arc::new(EmbeddedEngine {
+            store,
+            runner,
+            executions,
+            settings,
+            worker_name: format!("embedded-{}", std::process::id()),
+            active: Mutex::new(HashMap::new()),
+            retrying: Mutex::new(HashSet::new()),
+            stop: CancellationToken::new(),
+            workers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Starts the worker pool (needs a tokio runtime).
+    pub fn start(self: &Arc<Self>) {
+        let mut workers = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
+        for n in 0..self.settings.workers.max(1) {
+            let engine = Arc::clone(self);
+            let name = format!("{}-{n}", self.worker_name);
+            workers.push(tokio::spawn(async move { engine.work(name).await }));
+        }
+    }
+
+    async fn work(self: Arc<Self>, worker: String) {
+        let mut changes = self.store.subscribe();
+        while !self.stop.is_cancelled() {
+            match self
+                .store
+                .claim_jobs(AGENT_EXECUTION_QUEUE, &worker, self.settings.lease, 1)
+                .await
+            {
+                Ok(jobs) if !jobs.is_empty() => {
+                    for job in jobs {
+                        self.handle(job).await;
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(StoreError::Closed) => return,
+                Err(error) => tracing::warn!(%error, "claiming execution jobs failed"),
+            }
+            tokio::select! {
+                () = self.stop.cancelled() => return,
+                () = tokio::time::sleep(self.settings.poll_interval) => {}
+                () = job_enqueued(&mut changes) => {}
+            }
+        }
+    }
+
+    async fn handle(&self, job: Job) {
+        let Ok(id) = String::from_utf8(job.payload.clone()) else {
+            tracing::error!(
+                job = job.id,
+                "dispatch job without a utf-8 execution id; dropped"
+            );
+            self.complete(&job).await;
+            return;
+        };
+        if let Some(run) = self.lock_active().get_mut(&id) {
+            tracing::debug!(%id, attempt = job.attempt, "lease renewed by re-claim");
+            run.job = job;
+            return;
+        }
+        let execution = match self.executions.get(&id).await {
+            Ok(execution) => execution,
+            Err(status) if status.code() == Code::NotFound => {
+                self.complete(&job).await;
+                return;
+            }
+            Err(status) => {
+                tracing::warn!(%id, error = %status.message(), "cannot load execution; retrying later");
+                self.hand_back(&job, Duration::from_secs(5), status.message())
+                    .await;
+                return;
+            }
+        };
+        let phase = execution.status.as_ref().map_or(0, |s| s.phase);
+        if is_terminal(phase) {
+            self.complete(&job).await;
+            return;
+        }
+        if let Some(reason) = self.recovery_failure(&job) {
+            match reason {
+                Recovery::Retry => {
+                    self.lock_retrying().insert(job.id);
+                    self.hand_back(&job, Duration::ZERO, RECOVERY_RETRY).await;
+                }
+                Recovery::Fail(error) => {
+                    self.fail(&id, error).await;
+                    self.complete(&job).await;
+                }
+            }
+            return;
+        }
+        let Some(runner) = self.runner.clone() else {
+            self.fail(&id, NO_RUNNER_ERROR.to_owned()).await;
+            self.complete(&job).await;
+            return;
+        };
+        let cancel = self.stop.child_token();
+        self.lock_active().insert(
+            id.clone(),
+            ActiveRun {
+                job,
+                cancel: cancel.clone(),
+            },
+        );
+        tracing::info!(%id, "execution run started");
+        let outcome = runner
+            .run(execution, self.executions.clone(), cancel.clone())
+            .await;
+        let Some(run) = self.lock_active().remove(&id) else {
+            return;
+        };
+        if self.stop.is_cancelled() {
+            self.hand_back(&run.job, Duration::ZERO, INTERRUPTED_BY_SHUTDOWN)
+                .await;
+            return;
+        }
+        let end = if cancel.is_cancelled() {
+            ExecutionPhase::ExecutionCancelled
+        } else {
+            outcome.phase
+        };
+        tracing::info!(%id, phase = end.as_str_name(), "execution run ended");
+        self.report_end(&id, end, outcome.error).await;
+        self.complete(&run.job).await;
+    }
+
+    /// Whether a job is a recovery (its previous holder died) and what to
+    /// do with it; `None` for a normal first run.
+    fn recovery_failure(&self, job: &Job) -> Option<Recovery> {
+        if job.attempt <= 1 || job.last_error.as_deref() == Some(INTERRUPTED_BY_SHUTDOWN) {
+            return None;
+        }
+        if self.lock_retrying().remove(&job.id) {
+            return None;
+        }
+        let already_retried = job.last_error.as_deref() == Some(RECOVERY_RETRY);
+        match (self.settings.recovery, already_retried) {
+            (RecoveryPolicy::RetryOnce, false) => Some(Recovery::Retry),
+            (RecoveryPolicy::RetryOnce, true) => Some(Recovery::Fail(
+                "the server stopped twice while this execution was running; it was retried once and is not retried again".into(),
+            )),
+            (RecoveryPolicy::Fail, _) => Some(Recovery::Fail(
+                "the server stopped while this execution was running (its job lease expired); \
+                 not retried because STIGMER_EXECUTION_RECOVERY=fail"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Writes the end of a run unless the runner already did (a terminal
+    /// execution rejects it with FAILED_PRECONDITION, which is fine).
+    async fn report_end(&self, id: &str, phase: ExecutionPhase, error: Option<String>) {
+        if let Ok(current) = self.executions.get(id).await
+            && is_terminal(current.status.as_ref().map_or(0, |s| s.phase))
+        {
+            return;
+        }
+        let status = AgentExecutionStatus {
+            phase: phase as i32,
+            error: error.unwrap_or_default(),
+            completed_at: now(),
+            ..Default::default()
+        };
+        match self.executions.update_status(id, status).await {
+            Ok(_) => {}
+            Err(status) if status.code() == Code::FailedPrecondition => {}
+            Err(status) => {
+                tracing::warn!(%id, error = %status.message(), "cannot record the end of a run")
+            }
+        }
+    }
+
+    async fn fail(&self, id: &str, error: String) {
+        tracing::warn!(%id, %error, "execution failed before running");
+        self.report_end(id, ExecutionPhase::ExecutionFailed, Some(error))
+            .await;
+    }
+
+    async fn complete(&self, job: &Job) {
+        if let Err(error) = self.store.complete_job(job).await {
+            tracing::warn!(job = job.id, %error, "cannot complete execution job");
+        }
+    }
+
+    async fn hand_back(&self, job: &Job, delay: Duration, reason: &str) {
+        if let Err(error) = self.store.retry_job(job, delay, reason).await {
+            tracing::warn!(job = job.id, %error, "cannot hand an execution job back");
+        }
+    }
+
+    fn lock_active(&self) -> std::sync::MutexGuard<'_, HashMap<String, ActiveRun>> {
+        self.active.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_retrying(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+        self.retrying.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+enum Recovery {
+    Retry,
+    Fail(String),
+}
+
+/// Resolves when a job is enqueued (or the feed lagged: maybe one was).
+async fn job_enqueued(changes: &mut tokio::sync::broadcast::Receiver<Change>) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match changes.recv().await {
+            Ok(Change::JobEnqueued { queue }) if queue == AGENT_EXECUTION_QUEUE => return,
+            Ok(Change::Resync) | Err(RecvError::Lagged(_)) => return,
+            Ok(_) => {}
+            Err(RecvError::Closed) => std::future::pending::<()>().await,
+        }
+    }
+}
+
+#[async_trait]
+impl ExecutionEngine for EmbeddedEngine {
+    fn request_cancel(&self, execution_id: &str) {
+        if let Some(run) = self.lock_active().get(execution_id) {
+            tracing::info!(id = %execution_id, "cancelling execution run");
+            run.cancel.cancel();
+        }
+    }
+
+    async fn shutdown(&self) {
+        self.stop.cancel();
+        let workers =
+            std::mem::take(&mut *self.workers.lock().unwrap_or_else(PoisonError::into_inner));
+        for worker in workers {
+            let _ = worker.await;
+        }
+    }
+}
