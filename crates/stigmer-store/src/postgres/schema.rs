@@ -41,7 +41,7 @@ CREATE TABLE resource_index (
     phase INTEGER,
     revision BIGINT NOT NULL DEFAULT 1,
     PRIMARY KEY (kind, seq),
-    CONSTRAINT resource_index_kind_id UNIQUE (kind, id),
+    CONSTRAINT resource_index_kind_id UNIQUE (kind, id) INCLUDE (revision),
     FOREIGN KEY (kind, id) REFERENCES resources (kind, id) ON DELETE CASCADE
 );
 CREATE UNIQUE INDEX resource_index_slug ON resource_index (kind, org, slug) WHERE slug IS NOT NULL;

@@ -49,11 +49,13 @@ FROM (SELECT kind, substr(id, instr(id, '/') + 1) AS rest, data, updated_at
 DELETE FROM resources WHERE id LIKE '%_audit/%';";
 
 /// Ours, v3: the index. One row per record with its creation sequence
-/// number (list order and cursor), org + slug (unique), phase and revision;
-/// one row per (record, parent); and a counter per list shape so totals
-/// are a lookup (the `shard` column spreads PostgreSQL's concurrent
-/// writers over several rows; the single SQLite writer uses shard 0). Rows of `resources` that predate this table are indexed
-/// on open by [`index_unindexed`].
+/// number (list order and cursor), org + slug (unique), phase and revision
+/// (also in a covering index, so a get reads it without visiting the
+/// table); one row per (record, parent); and a counter per list shape so
+/// totals are a lookup (the `shard` column spreads PostgreSQL's concurrent
+/// writers over several rows; the single SQLite writer uses shard 0). Rows
+/// of `resources` that predate this table are indexed on open by
+/// [`index_unindexed`].
 const V3_INDEX: &str = "
 CREATE TABLE resource_index (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -67,6 +69,7 @@ CREATE TABLE resource_index (
     FOREIGN KEY (kind, id) REFERENCES resources (kind, id) ON DELETE CASCADE
 );
 CREATE UNIQUE INDEX resource_index_slug ON resource_index (kind, org, slug) WHERE slug IS NOT NULL;
+CREATE INDEX resource_index_revision ON resource_index (kind, id, revision);
 CREATE INDEX resource_index_kind_seq ON resource_index (kind, seq);
 CREATE INDEX resource_index_kind_phase_seq ON resource_index (kind, phase, seq) WHERE phase IS NOT NULL;
 CREATE TABLE resource_parent (
