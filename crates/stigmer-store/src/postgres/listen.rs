@@ -11,8 +11,9 @@ use futures::future::poll_fn;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_postgres::{AsyncMessage, NoTls};
 
+use super::pg_error;
 use super::schema::quote_ident;
-use crate::error::{StoreError, StoreResult};
+use crate::error::StoreResult;
 use crate::model::{Change, kind_from_name, kind_name};
 
 /// Encodes a change as a notification payload: `origin|op|kind|id`. The id
@@ -112,11 +113,7 @@ impl Listener {
     async fn connect(
         &self,
     ) -> StoreResult<(tokio_postgres::Client, mpsc::UnboundedReceiver<String>)> {
-        let (client, mut connection) = self
-            .config
-            .connect(NoTls)
-            .await
-            .map_err(StoreError::backend)?;
+        let (client, mut connection) = self.config.connect(NoTls).await.map_err(pg_error)?;
         let (sender, receiver) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Some(message) = poll_fn(|cx| connection.poll_message(cx)).await {
@@ -137,7 +134,7 @@ impl Listener {
         client
             .batch_execute(&format!("LISTEN {}", quote_ident(&self.channel)))
             .await
-            .map_err(StoreError::backend)?;
+            .map_err(pg_error)?;
         Ok((client, receiver))
     }
 }

@@ -110,8 +110,7 @@ impl PostgresStore {
     /// Connects, migrates the schema, indexes rows that have no index entry
     /// and starts listening for other replicas' changes.
     pub async fn open(options: PostgresOptions) -> StoreResult<PostgresStore> {
-        let mut config: tokio_postgres::Config =
-            options.url.parse().map_err(StoreError::backend)?;
+        let mut config: tokio_postgres::Config = options.url.parse().map_err(pg_error)?;
         if let Some(schema) = &options.schema {
             if schema.is_empty()
                 || !schema
@@ -187,10 +186,10 @@ impl PostgresStore {
 
     async fn write_once(&self, batch: &WriteBatch) -> StoreResult<Vec<WriteOutcome>> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(StoreError::backend)?;
+        let tx = client.transaction().await.map_err(pg_error)?;
         let shard = (self.next_shard.fetch_add(1, Ordering::Relaxed) % COUNTER_SHARDS) as i16;
         let applied = write::apply(&tx, batch, shard).await?;
-        tx.commit().await.map_err(StoreError::backend)?;
+        tx.commit().await.map_err(pg_error)?;
         for change in &applied.changes {
             let _ = self.feed.send(change.clone());
         }
@@ -277,8 +276,38 @@ fn rand_origin() -> u64 {
 fn pool_error(error: deadpool_postgres::PoolError) -> StoreError {
     match error {
         deadpool_postgres::PoolError::Closed => StoreError::Closed,
+        deadpool_postgres::PoolError::Backend(error) => pg_error(error),
         other => StoreError::backend(other),
     }
+}
+
+/// A PostgreSQL error whose message carries the server's text (the
+/// driver's own `Display` only says "db error").
+#[derive(Debug)]
+pub(crate) struct PgError(tokio_postgres::Error);
+
+impl std::fmt::Display for PgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.as_db_error() {
+            Some(db) => write!(
+                f,
+                "PostgreSQL: {} (SQLSTATE {})",
+                db.message(),
+                db.code().code()
+            ),
+            None => write!(f, "PostgreSQL: {}", self.0),
+        }
+    }
+}
+
+impl std::error::Error for PgError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+pub(crate) fn pg_error(error: tokio_postgres::Error) -> StoreError {
+    StoreError::Backend(Arc::new(PgError(error)))
 }
 
 /// Deadlocks and serialization failures between concurrent batches.
@@ -287,8 +316,8 @@ fn is_transient(error: &StoreError) -> bool {
         return false;
     };
     source
-        .downcast_ref::<tokio_postgres::Error>()
-        .and_then(tokio_postgres::Error::code)
+        .downcast_ref::<PgError>()
+        .and_then(|error| error.0.code())
         .is_some_and(|code| {
             *code == SqlState::T_R_DEADLOCK_DETECTED || *code == SqlState::T_R_SERIALIZATION_FAILURE
         })
@@ -312,15 +341,15 @@ async fn index_unindexed(client: &mut Object, indexer: &dyn Indexer) -> StoreRes
             &[&known],
         )
         .await
-        .map_err(StoreError::backend)?
+        .map_err(pg_error)?
         .get(0);
     if !needs_work {
         return Ok(());
     }
-    let tx = client.transaction().await.map_err(StoreError::backend)?;
+    let tx = client.transaction().await.map_err(pg_error)?;
     tx.batch_execute("LOCK TABLE resource_index IN SHARE ROW EXCLUSIVE MODE")
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     let rows = tx
         .query(
             "SELECT r.kind, r.id, r.data FROM resources r
@@ -330,7 +359,7 @@ async fn index_unindexed(client: &mut Object, indexer: &dyn Indexer) -> StoreRes
             &[&known],
         )
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     let mut indexed = 0_u64;
     for row in &rows {
         let kind_text: &str = row.get(0);
@@ -348,7 +377,7 @@ async fn index_unindexed(client: &mut Object, indexer: &dyn Indexer) -> StoreRes
                     &[&kind_name(kind), &entry.org, slug],
                 )
                 .await
-                .map_err(StoreError::backend)?;
+                .map_err(pg_error)?;
             if owner.is_some() {
                 tracing::warn!(kind = %kind_text, %id, %slug, "duplicate slug in existing data; indexed without it");
                 entry.slug = None;
@@ -356,7 +385,7 @@ async fn index_unindexed(client: &mut Object, indexer: &dyn Indexer) -> StoreRes
         }
         write::insert_index(&tx, kind_text, id, &entry, 1)
             .await
-            .map_err(StoreError::backend)?;
+            .map_err(pg_error)?;
         indexed += 1;
     }
     let orphans = tx
@@ -366,12 +395,12 @@ async fn index_unindexed(client: &mut Object, indexer: &dyn Indexer) -> StoreRes
             &[],
         )
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     if indexed > 0 || orphans > 0 {
-        schema::recount(&tx).await.map_err(StoreError::backend)?;
+        schema::recount(&tx).await.map_err(pg_error)?;
         tracing::info!(indexed, orphans, "PostgreSQL index brought up to date");
     }
-    tx.commit().await.map_err(StoreError::backend)
+    tx.commit().await.map_err(pg_error)
 }
 
 #[async_trait]
@@ -466,12 +495,12 @@ impl Store for PostgresStore {
                  RETURNING id, queue, payload, attempt, last_error",
             )
             .await
-            .map_err(StoreError::backend)?;
+            .map_err(pg_error)?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = client
             .query(&stmt, &[&queue, &worker, &write::millis(lease), &limit])
             .await
-            .map_err(StoreError::backend)?;
+            .map_err(pg_error)?;
         let mut jobs: Vec<Job> = rows
             .iter()
             .map(|row| Job {

@@ -7,7 +7,8 @@ use stigmer_api::ApiResourceKind;
 use tokio_postgres::IsolationLevel;
 use tokio_postgres::types::ToSql;
 
-use crate::error::{StoreError, StoreResult};
+use super::pg_error;
+use crate::error::StoreResult;
 use crate::index::{Cursor, bucket_of_query};
 use crate::model::{AuditRecord, ListQuery, Order, Page, PagePosition, Record, kind_name};
 
@@ -23,11 +24,11 @@ pub(crate) async fn get(
              WHERE r.kind = $1 AND r.id = $2",
         )
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     let row = client
         .query_opt(&stmt, &[&kind_name(kind), &id])
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     Ok(row.map(|row| Record {
         kind,
         id: id.to_owned(),
@@ -40,11 +41,11 @@ pub(crate) async fn exists(client: &Object, kind: ApiResourceKind, id: &str) -> 
     let stmt = client
         .prepare_cached("SELECT 1 FROM resources WHERE kind = $1 AND id = $2")
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     Ok(client
         .query_opt(&stmt, &[&kind_name(kind), &id])
         .await
-        .map_err(StoreError::backend)?
+        .map_err(pg_error)?
         .is_some())
 }
 
@@ -61,11 +62,11 @@ pub(crate) async fn get_by_slug(
              WHERE i.kind = $1 AND i.org = $2 AND i.slug = $3",
         )
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     let row = client
         .query_opt(&stmt, &[&kind_name(kind), &org, &slug])
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     Ok(row.map(|row| Record {
         kind,
         id: row.get(0),
@@ -147,22 +148,19 @@ pub(crate) async fn list(client: &mut Object, query: &ListQuery) -> StoreResult<
         .read_only(true)
         .start()
         .await
-        .map_err(StoreError::backend)?;
-    let stmt = tx.prepare_cached(&sql).await.map_err(StoreError::backend)?;
-    let rows = tx
-        .query(&stmt, &params)
-        .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
+    let stmt = tx.prepare_cached(&sql).await.map_err(pg_error)?;
+    let rows = tx.query(&stmt, &params).await.map_err(pg_error)?;
     let stmt = tx
         .prepare_cached("SELECT COALESCE(SUM(n), 0)::bigint FROM resource_count WHERE kind = $1 AND bucket = $2")
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     let total: i64 = tx
         .query_opt(&stmt, &[&kind, &bucket_of_query(query)])
         .await
-        .map_err(StoreError::backend)?
+        .map_err(pg_error)?
         .map_or(0, |row| row.get(0));
-    tx.commit().await.map_err(StoreError::backend)?;
+    tx.commit().await.map_err(pg_error)?;
 
     let more = rows.len() > query.page_size as usize;
     let mut records = Vec::with_capacity(query.page_size as usize);
@@ -222,14 +220,11 @@ pub(crate) async fn audit_by(
          WHERE kind = $1 AND resource_id = $2 AND {column} = $3
          ORDER BY archived_at DESC, id DESC LIMIT 1"
     );
-    let stmt = client
-        .prepare_cached(&sql)
-        .await
-        .map_err(StoreError::backend)?;
+    let stmt = client.prepare_cached(&sql).await.map_err(pg_error)?;
     let row = client
         .query_opt(&stmt, &[&kind_name(kind), &resource_id, &value])
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     Ok(row.map(|row| audit_row(kind, &row)))
 }
 
@@ -242,13 +237,10 @@ pub(crate) async fn audit_history(
         "SELECT {AUDIT_COLUMNS} FROM resource_audit WHERE kind = $1 AND resource_id = $2
          ORDER BY archived_at DESC, id DESC"
     );
-    let stmt = client
-        .prepare_cached(&sql)
-        .await
-        .map_err(StoreError::backend)?;
+    let stmt = client.prepare_cached(&sql).await.map_err(pg_error)?;
     let rows = client
         .query(&stmt, &[&kind_name(kind), &resource_id])
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     Ok(rows.iter().map(|row| audit_row(kind, row)).collect())
 }

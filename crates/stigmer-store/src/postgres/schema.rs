@@ -3,6 +3,7 @@
 //! at start-up in one transaction under an advisory lock, so replicas
 //! starting together do not race.
 
+use super::pg_error;
 use crate::error::{StoreError, StoreResult};
 
 const V1_RESOURCES: &str = "
@@ -96,17 +97,17 @@ pub(crate) async fn migrate(
     client: &mut deadpool_postgres::Object,
     schema: Option<&str>,
 ) -> StoreResult<()> {
-    let tx = client.transaction().await.map_err(StoreError::backend)?;
+    let tx = client.transaction().await.map_err(pg_error)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     if let Some(schema) = schema {
         tx.batch_execute(&format!(
             "CREATE SCHEMA IF NOT EXISTS {}",
             quote_ident(schema)
         ))
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     }
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_version (
@@ -115,11 +116,11 @@ pub(crate) async fn migrate(
         )",
     )
     .await
-    .map_err(StoreError::backend)?;
+    .map_err(pg_error)?;
     let current: i32 = tx
         .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
         .await
-        .map_err(StoreError::backend)?
+        .map_err(pg_error)?
         .get(0);
     let newest = MIGRATIONS.last().map_or(0, |(version, _)| *version);
     if current > newest {
@@ -128,16 +129,16 @@ pub(crate) async fn migrate(
         ))));
     }
     for (version, sql) in MIGRATIONS.iter().filter(|(version, _)| *version > current) {
-        tx.batch_execute(sql).await.map_err(StoreError::backend)?;
+        tx.batch_execute(sql).await.map_err(pg_error)?;
         tx.execute(
             "INSERT INTO schema_version (version) VALUES ($1)",
             &[version],
         )
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
         tracing::info!(version, "applied PostgreSQL schema migration");
     }
-    tx.commit().await.map_err(StoreError::backend)
+    tx.commit().await.map_err(pg_error)
 }
 
 /// Rebuilds every counter from the index tables (bucket strings as in

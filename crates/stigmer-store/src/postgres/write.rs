@@ -9,6 +9,7 @@ use deadpool_postgres::Transaction;
 use stigmer_api::ApiResourceKind;
 use tokio_postgres::error::SqlState;
 
+use super::pg_error;
 use crate::batch::{WriteBatch, WriteOp, WriteOutcome};
 use crate::error::{StoreError, StoreResult, UniqueKey};
 use crate::index::CountDeltas;
@@ -47,7 +48,7 @@ pub(crate) async fn apply(
                          VALUES ($1, $2, $3, $4, $5) RETURNING id",
                     )
                     .await
-                    .map_err(StoreError::backend)?;
+                    .map_err(pg_error)?;
                 let row = tx
                     .query_one(
                         &stmt,
@@ -60,7 +61,7 @@ pub(crate) async fn apply(
                         ],
                     )
                     .await
-                    .map_err(StoreError::backend)?;
+                    .map_err(pg_error)?;
                 WriteOutcome::AuditSaved {
                     audit_id: row.get(0),
                 }
@@ -71,11 +72,11 @@ pub(crate) async fn apply(
                         "DELETE FROM resource_audit WHERE kind = $1 AND resource_id = $2",
                     )
                     .await
-                    .map_err(StoreError::backend)?;
+                    .map_err(pg_error)?;
                 let count = tx
                     .execute(&stmt, &[&kind_name(*kind), resource_id])
                     .await
-                    .map_err(StoreError::backend)?;
+                    .map_err(pg_error)?;
                 WriteOutcome::AuditDeleted { count }
             }
             WriteOp::EnqueueJob(job) => {
@@ -85,11 +86,11 @@ pub(crate) async fn apply(
                          VALUES ($1, $2, now() + $3::float8 * interval '1 millisecond') RETURNING id",
                     )
                     .await
-                    .map_err(StoreError::backend)?;
+                    .map_err(pg_error)?;
                 let row = tx
                     .query_one(&stmt, &[&job.queue, &job.payload, &millis(job.delay)])
                     .await
-                    .map_err(StoreError::backend)?;
+                    .map_err(pg_error)?;
                 let change = Change::JobEnqueued {
                     queue: job.queue.clone(),
                 };
@@ -102,12 +103,12 @@ pub(crate) async fn apply(
                 let stmt = tx
                     .prepare_cached("DELETE FROM job WHERE id = $1 AND attempt = $2")
                     .await
-                    .map_err(StoreError::backend)?;
+                    .map_err(pg_error)?;
                 let attempt_db = i32::try_from(*attempt).unwrap_or(i32::MAX);
                 if tx
                     .execute(&stmt, &[job_id, &attempt_db])
                     .await
-                    .map_err(StoreError::backend)?
+                    .map_err(pg_error)?
                     == 0
                 {
                     return Err(StoreError::LeaseLost {
@@ -130,12 +131,12 @@ pub(crate) async fn apply(
                          WHERE id = $1 AND attempt = $2",
                     )
                     .await
-                    .map_err(StoreError::backend)?;
+                    .map_err(pg_error)?;
                 let attempt_db = i32::try_from(*attempt).unwrap_or(i32::MAX);
                 if tx
                     .execute(&stmt, &[job_id, &attempt_db, &millis(*delay), error])
                     .await
-                    .map_err(StoreError::backend)?
+                    .map_err(pg_error)?
                     == 0
                 {
                     return Err(StoreError::LeaseLost {
@@ -148,9 +149,7 @@ pub(crate) async fn apply(
         };
         applied.outcomes.push(outcome);
     }
-    apply_counts(tx, deltas, shard)
-        .await
-        .map_err(StoreError::backend)?;
+    apply_counts(tx, deltas, shard).await.map_err(pg_error)?;
     Ok(applied)
 }
 
@@ -223,14 +222,11 @@ async fn put(
         }
         PutMode::IfRevision(_) => "UPDATE resources SET data = $3, updated_at = now() WHERE kind = $1 AND id = $2",
     };
-    let stmt = tx
-        .prepare_cached(resource_sql)
-        .await
-        .map_err(StoreError::backend)?;
+    let stmt = tx.prepare_cached(resource_sql).await.map_err(pg_error)?;
     let written = tx
         .execute(&stmt, &[&kind, &id, &record.data])
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     if written == 0 {
         return Err(match mode {
             PutMode::CreateOnly => StoreError::AlreadyExists {
@@ -243,9 +239,7 @@ async fn put(
             },
         });
     }
-    let existing = load_existing(tx, kind, id)
-        .await
-        .map_err(StoreError::backend)?;
+    let existing = load_existing(tx, kind, id).await.map_err(pg_error)?;
     if let PutMode::IfRevision(expected) = mode {
         let actual = existing
             .as_ref()
@@ -270,7 +264,7 @@ async fn put(
                      WHERE kind = $1 AND seq = $2",
                 )
                 .await
-                .map_err(StoreError::backend)?;
+                .map_err(pg_error)?;
             tx.execute(
                 &stmt,
                 &[&kind, &existing.seq, &entry.org, &entry.slug, &entry.phase],
@@ -281,13 +275,11 @@ async fn put(
                 let stmt = tx
                     .prepare_cached("DELETE FROM resource_parent WHERE kind = $1 AND id = $2")
                     .await
-                    .map_err(StoreError::backend)?;
-                tx.execute(&stmt, &[&kind, &id])
-                    .await
-                    .map_err(StoreError::backend)?;
+                    .map_err(pg_error)?;
+                tx.execute(&stmt, &[&kind, &id]).await.map_err(pg_error)?;
                 insert_parents(tx, kind, id, existing.seq, entry)
                     .await
-                    .map_err(StoreError::backend)?;
+                    .map_err(pg_error)?;
             }
             deltas.remove(record.kind, &existing.entry);
             existing.revision + 1
@@ -318,11 +310,11 @@ async fn check_slug_free(tx: &Transaction<'_>, record: &NewRecord) -> StoreResul
     let stmt = tx
         .prepare_cached("SELECT id FROM resource_index WHERE kind = $1 AND org = $2 AND slug = $3")
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     let owner = tx
         .query_opt(&stmt, &[&kind_name(record.kind), &record.index.org, slug])
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     match owner {
         Some(row) if row.get::<_, &str>(0) != record.id => Err(slug_taken(record)),
         _ => Ok(()),
@@ -348,7 +340,7 @@ fn slug_violation(error: tokio_postgres::Error, record: &NewRecord) -> StoreErro
     if is_slug {
         slug_taken(record)
     } else {
-        StoreError::backend(error)
+        pg_error(error)
     }
 }
 
@@ -421,29 +413,26 @@ async fn delete(
     let stmt = tx
         .prepare_cached("SELECT 1 FROM resources WHERE kind = $1 AND id = $2 FOR UPDATE")
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     if tx
         .query_opt(&stmt, &[&kind_text, &id])
         .await
-        .map_err(StoreError::backend)?
+        .map_err(pg_error)?
         .is_none()
     {
         return Ok(WriteOutcome::Deleted { existed: false });
     }
-    if let Some(existing) = load_existing(tx, kind_text, id)
-        .await
-        .map_err(StoreError::backend)?
-    {
+    if let Some(existing) = load_existing(tx, kind_text, id).await.map_err(pg_error)? {
         deltas.remove(kind, &existing.entry);
     }
     let stmt = tx
         .prepare_cached("DELETE FROM resources WHERE kind = $1 AND id = $2")
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     let deleted = tx
         .execute(&stmt, &[&kind_text, &id])
         .await
-        .map_err(StoreError::backend)?;
+        .map_err(pg_error)?;
     if deleted > 0 {
         changes.push(Change::Deleted {
             kind,
