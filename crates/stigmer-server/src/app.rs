@@ -13,7 +13,10 @@ use crate::config::{Config, ConfigError};
 use crate::domain::agent::AgentController;
 use crate::domain::agentinstance::AgentInstanceController;
 use crate::domain::skill::SkillController;
+use crate::domain::workflow::WorkflowController;
+use crate::domain::workflowinstance::WorkflowInstanceController;
 use crate::downstream::{AgentClient, AgentInstanceClient};
+use crate::downstream::{WorkflowClient, WorkflowInstanceClient};
 use crate::engine::{ExecutionSettingError, ExecutionSettings, Executions};
 
 /// Why the server could not start or stopped with an error.
@@ -71,11 +74,15 @@ impl App {
             .bearer_tokens(tokens);
         let channel = builder.in_process_channel();
         let executions = Executions::new(&store, &channel, ExecutionSettings::from_env()?);
+        let workflows = WorkflowClient::new(channel.clone());
+        let workflow_instances = WorkflowInstanceClient::new(channel.clone());
         let agents = AgentClient::new(channel.clone());
         let instances = AgentInstanceClient::new(channel);
 
         let builder = AgentController::new(store.clone(), instances).register(builder);
         let builder = AgentInstanceController::new(store.clone(), agents).register(builder);
+        let builder = WorkflowController::new(store.clone(), workflow_instances).register(builder);
+        let builder = WorkflowInstanceController::new(store.clone(), workflows).register(builder);
         let builder = executions.register(builder);
         let builder = SkillController::new(store.clone(), storage_path).register(builder);
         Ok(App {

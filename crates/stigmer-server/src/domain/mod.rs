@@ -7,5 +7,7 @@ pub mod agentinstance;
 mod call;
 pub mod skill;
 pub mod standard;
+pub mod workflow;
+pub mod workflowinstance;
 
 pub use call::{actor_of, respond};

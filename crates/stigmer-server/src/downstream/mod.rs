@@ -8,6 +8,8 @@ mod agentexecution;
 mod agentinstance;
 mod session;
 mod session_reader;
+mod workflow;
+mod workflowinstance;
 
 use stigmer_grpc::InProcessChannel;
 use tonic::body::Body;
@@ -18,6 +20,8 @@ pub use agentexecution::AgentExecutionClient;
 pub use agentinstance::AgentInstanceClient;
 pub use session::SessionClient;
 pub use session_reader::SessionReader;
+pub use workflow::WorkflowClient;
+pub use workflowinstance::WorkflowInstanceClient;
 
 /// Any channel a downstream client can use: the in-process channel, a
 /// `tonic::transport::Channel`, or anything else that speaks gRPC.
