@@ -42,7 +42,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! `run` never panics and always ends with a terminal status report (see
+//! [`AgentRunner::run_execution`] does the same for an execution the caller
+//! has already read (the engine's claimed job). `run` never panics and always ends with a terminal status report (see
 //! [`RunOutcome::reported`]). Cancellation stops the model stream and the MCP
 //! servers within about a second. A CANCELLED phase written by a client and
 //! returned by `updateStatus` also stops the run.

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use stigmer_api::agentic::agentexecution::v1::{
-    AgentExecutionStatus, AgentMessage, ExecutionPhase, MessageType,
+    AgentExecution, AgentExecutionStatus, AgentMessage, ExecutionPhase, MessageType,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -74,25 +74,46 @@ impl AgentRunner {
         reporter: Arc<dyn StatusReporter>,
         cancel: CancellationToken,
     ) -> RunOutcome {
+        match source.execution(execution_id).await {
+            Ok(execution) => {
+                self.run_execution(execution, source, reporter, cancel)
+                    .await
+            }
+            Err(error) => {
+                let tracker = StatusTracker::new();
+                tracker.set_started_at(now_iso8601());
+                self.finish(
+                    execution_id,
+                    &*reporter,
+                    &tracker,
+                    Err(Failure::Other(error.to_string())),
+                )
+                .await
+            }
+        }
+    }
+
+    /// Like [`AgentRunner::run`] for an execution the caller has read
+    /// already (the embedded engine hands over the claimed execution).
+    pub async fn run_execution(
+        &self,
+        execution: AgentExecution,
+        source: Arc<dyn ExecutionSource>,
+        reporter: Arc<dyn StatusReporter>,
+        cancel: CancellationToken,
+    ) -> RunOutcome {
+        let execution_id = execution
+            .metadata
+            .as_ref()
+            .map(|metadata| metadata.id.clone())
+            .unwrap_or_default();
+        let execution_id = execution_id.as_str();
         let tracker = Arc::new(StatusTracker::new());
         tracker.set_started_at(now_iso8601());
         // Cancellation may come from the caller or from the server (a client
         // wrote CANCELLED); one token for both.
         let cancel = cancel.child_token();
 
-        let execution = match source.execution(execution_id).await {
-            Ok(execution) => execution,
-            Err(error) => {
-                return self
-                    .finish(
-                        execution_id,
-                        &*reporter,
-                        &tracker,
-                        Err(Failure::Other(error.to_string())),
-                    )
-                    .await;
-            }
-        };
         let already = execution.status.as_ref().map_or(0, |status| status.phase);
         if already == ExecutionPhase::ExecutionCancelled as i32 {
             return self
@@ -143,7 +164,7 @@ impl AgentRunner {
     /// Everything between IN_PROGRESS and the terminal status.
     async fn drive(
         &self,
-        execution: stigmer_api::agentic::agentexecution::v1::AgentExecution,
+        execution: AgentExecution,
         source: &dyn ExecutionSource,
         tracker: &Arc<StatusTracker>,
         cancel: &CancellationToken,

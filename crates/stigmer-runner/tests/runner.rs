@@ -238,10 +238,18 @@ async fn write_todos_maintains_status_todos() {
     let mut fixture = Fixture::new(&llm, agent_spec(INSTRUCTIONS));
     let execution = fixture.create_execution("Plan the work.");
 
-    assert_eq!(
-        fixture.run(&execution).await.phase,
-        ExecutionPhase::ExecutionCompleted
-    );
+    // The engine hands over the execution it claimed (no second read).
+    let claimed = fixture.backend.stored_execution(&execution).unwrap();
+    let outcome = fixture
+        .runner()
+        .run_execution(
+            claimed,
+            fixture.backend.clone(),
+            fixture.backend.clone(),
+            CancellationToken::new(),
+        )
+        .await;
+    assert_eq!(outcome.phase, ExecutionPhase::ExecutionCompleted);
 
     let todos = fixture.stored(&execution).todos;
     assert_eq!(todos.len(), 2);
