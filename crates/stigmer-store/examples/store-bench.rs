@@ -256,7 +256,30 @@ fn floor(path: &std::path::Path, count: usize) -> Vec<Stats> {
             samples,
         }
     };
+    // A durable one-row insert, for the put numbers' context.
+    conn.pragma_update(None, "synchronous", "FULL").unwrap();
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, data BLOB)",
+    )
+    .unwrap();
+    let mut puts = Vec::with_capacity(300);
+    for _ in 0..300 {
+        let start = Instant::now();
+        conn.execute(
+            "INSERT INTO bench_floor (data) VALUES (?1)",
+            [vec![b'x'; 600]],
+        )
+        .unwrap();
+        puts.push(start.elapsed());
+    }
+    let put_floor = Stats {
+        backend: "rusqlite",
+        records: count,
+        operation: "durable insert (bare rusqlite)",
+        samples: puts,
+    };
     vec![
+        put_floor,
         run(
             "SELECT data FROM resources WHERE kind = ?1 AND id = ?2",
             "get by id (bare rusqlite, floor)",

@@ -174,6 +174,8 @@ pub enum PagePosition {
     #[default]
     First,
     /// 1-based page number (page-number pagination; `0` reads as `1`).
+    /// Skipping to page n costs O(n × page size) index steps; cursors do
+    /// not, so prefer them for deep paging.
     Number(u32),
     /// The page after the one that returned this [`Page::next_cursor`].
     /// Cursor paging never skips or repeats a record that existed when

@@ -80,6 +80,13 @@ impl std::fmt::Debug for PostgresOptions {
 }
 
 /// The PostgreSQL store: a connection pool and a change-feed listener.
+///
+/// Differences from SQLite worth knowing: creation sequence numbers are
+/// handed out when a transaction inserts, not when it commits, so a cursor
+/// walk may miss a record whose transaction was still running when the walk
+/// passed its position (records that existed when the walk began are never
+/// missed); notifications to other replicas are sent right after the
+/// commit (see `notify_replicas`).
 pub struct PostgresStore {
     pool: Pool,
     closed: AtomicBool,
