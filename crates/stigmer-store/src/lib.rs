@@ -72,9 +72,11 @@
 //! `stigmer.db` opens as is; 3 adds `resource_index`, `resource_parent`
 //! and `resource_count`, 4 the `job` table. On every open, rows without
 //! index entries (an upstream database, or rows an upstream server wrote
-//! since) are indexed through the [`Indexer`] the server supplies, and index
-//! rows whose record vanished are dropped. PostgreSQL uses the same tables
-//! and version numbers.
+//! since) are indexed through the [`Indexer`] the server supplies, index
+//! rows whose record vanished are dropped, and when the indexer's version
+//! (`SqliteOptions::indexer(version, …)`) differs from the one recorded in
+//! `store_meta`, every record is re-indexed, keeping creation order and
+//! revisions. PostgreSQL uses the same tables and version numbers.
 #![forbid(unsafe_code)]
 
 mod batch;

@@ -156,7 +156,7 @@ fn upstream_database(path: &Path) {
 }
 
 async fn open(path: &Path) -> SqliteStore {
-    SqliteStore::open(SqliteOptions::new(path).indexer(indexer))
+    SqliteStore::open(SqliteOptions::new(path).indexer(1, indexer))
         .await
         .unwrap()
 }

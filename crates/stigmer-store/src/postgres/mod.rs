@@ -2,6 +2,7 @@
 //! share one database. Same logical schema as SQLite; change notifications
 //! cross replicas through LISTEN/NOTIFY.
 
+mod backfill;
 mod listen;
 mod read;
 mod schema;
@@ -22,9 +23,7 @@ use tokio_postgres::error::SqlState;
 use crate::batch::{WriteBatch, WriteOutcome};
 use crate::error::{StoreError, StoreResult};
 use crate::index::check_page_size;
-use crate::model::{
-    AuditRecord, Change, Indexer, Job, ListQuery, Page, Record, kind_from_name, kind_name, no_index,
-};
+use crate::model::{AuditRecord, Change, Indexer, Job, ListQuery, Page, Record, no_index};
 use crate::store::Store;
 
 /// How to connect to PostgreSQL.
@@ -39,6 +38,9 @@ pub struct PostgresOptions {
     pub max_connections: usize,
     /// Computes index values of rows that have none (see [`Indexer`]).
     pub indexer: Arc<dyn Indexer>,
+    /// Version of what `indexer` extracts (see `SqliteOptions`); every
+    /// replica must run the same one.
+    pub index_version: u32,
     pub feed_capacity: usize,
 }
 
@@ -49,6 +51,7 @@ impl PostgresOptions {
             schema: None,
             max_connections: 16,
             indexer: Arc::new(no_index),
+            index_version: 0,
             feed_capacity: 1024,
         }
     }
@@ -58,8 +61,11 @@ impl PostgresOptions {
         self
     }
 
-    pub fn indexer(mut self, indexer: impl Indexer) -> Self {
+    /// The server's index extractor and its version (bump it whenever the
+    /// extractor's output changes; the next start re-indexes).
+    pub fn indexer(mut self, version: u32, indexer: impl Indexer) -> Self {
         self.indexer = Arc::new(indexer);
+        self.index_version = version;
         self
     }
 
@@ -155,7 +161,8 @@ impl PostgresStore {
 
         let mut client = pool.get().await.map_err(pool_error)?;
         schema::migrate(&mut client, options.schema.as_deref()).await?;
-        index_unindexed(&mut client, options.indexer.as_ref()).await?;
+        backfill::bring_up_to_date(&mut client, options.indexer.as_ref(), options.index_version)
+            .await?;
         drop(client);
 
         let channel = channel_name(options.schema.as_deref());
@@ -328,86 +335,6 @@ fn is_transient(error: &StoreError) -> bool {
         .is_some_and(|code| {
             *code == SqlState::T_R_DEADLOCK_DETECTED || *code == SqlState::T_R_SERIALIZATION_FAILURE
         })
-}
-
-/// Indexes rows without index entries and removes index rows without
-/// records (see the SQLite twin for why).
-async fn index_unindexed(client: &mut Object, indexer: &dyn Indexer) -> StoreResult<()> {
-    let known: Vec<&str> = stigmer_api::KindRegistry::global()
-        .kinds()
-        .map(|info| kind_name(info.kind))
-        .collect();
-    // The common case — nothing to do — without blocking other replicas'
-    // writers.
-    let needs_work: bool = client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM resources r WHERE r.kind = ANY($1) AND NOT EXISTS
-                              (SELECT 1 FROM resource_index i WHERE i.kind = r.kind AND i.id = r.id))
-                 OR EXISTS (SELECT 1 FROM resource_index i WHERE NOT EXISTS
-                              (SELECT 1 FROM resources r WHERE r.kind = i.kind AND r.id = i.id))",
-            &[&known],
-        )
-        .await
-        .map_err(pg_error)?
-        .get(0);
-    if !needs_work {
-        return Ok(());
-    }
-    let tx = client.transaction().await.map_err(pg_error)?;
-    tx.batch_execute("LOCK TABLE resource_index IN SHARE ROW EXCLUSIVE MODE")
-        .await
-        .map_err(pg_error)?;
-    let rows = tx
-        .query(
-            "SELECT r.kind, r.id, r.data FROM resources r
-             WHERE r.kind = ANY($1)
-               AND NOT EXISTS (SELECT 1 FROM resource_index i WHERE i.kind = r.kind AND i.id = r.id)
-             ORDER BY r.kind, r.id",
-            &[&known],
-        )
-        .await
-        .map_err(pg_error)?;
-    let mut indexed = 0_u64;
-    for row in &rows {
-        let kind_text: &str = row.get(0);
-        let id: &str = row.get(1);
-        let Some(kind) = kind_from_name(kind_text) else {
-            tracing::warn!(kind = %kind_text, %id, "a row of an unknown kind is not indexed");
-            continue;
-        };
-        let mut entry = indexer.index(kind, row.get::<_, &[u8]>(2));
-        entry.normalize();
-        if let Some(slug) = &entry.slug {
-            let owner = tx
-                .query_opt(
-                    "SELECT id FROM resource_index WHERE kind = $1 AND org = $2 AND slug = $3",
-                    &[&kind_name(kind), &entry.org, slug],
-                )
-                .await
-                .map_err(pg_error)?;
-            if owner.is_some() {
-                tracing::warn!(kind = %kind_text, %id, %slug, "duplicate slug in existing data; indexed without it");
-                entry.slug = None;
-            }
-        }
-        write::insert_index(&tx, kind_text, id, &entry, 1)
-            .await
-            .map_err(pg_error)?;
-        indexed += 1;
-    }
-    let orphans = tx
-        .execute(
-            "DELETE FROM resource_index i WHERE NOT EXISTS
-               (SELECT 1 FROM resources r WHERE r.kind = i.kind AND r.id = i.id)",
-            &[],
-        )
-        .await
-        .map_err(pg_error)?;
-    if indexed > 0 || orphans > 0 {
-        schema::recount(&tx).await.map_err(pg_error)?;
-        tracing::info!(indexed, orphans, "PostgreSQL index brought up to date");
-    }
-    tx.commit().await.map_err(pg_error)
 }
 
 #[async_trait]

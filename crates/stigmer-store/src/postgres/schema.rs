@@ -60,6 +60,10 @@ CREATE TABLE resource_parent (
 CREATE INDEX resource_parent_child ON resource_parent (kind, id);
 CREATE INDEX resource_parent_phase_seq
     ON resource_parent (kind, parent_kind, parent_id, phase, seq) WHERE phase IS NOT NULL;
+CREATE TABLE store_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE resource_count (
     kind TEXT NOT NULL,
     bucket TEXT NOT NULL,
@@ -139,29 +143,6 @@ pub(crate) async fn migrate(
         tracing::info!(version, "applied PostgreSQL schema migration");
     }
     tx.commit().await.map_err(pg_error)
-}
-
-/// Rebuilds every counter from the index tables (bucket strings as in
-/// `index::bucket_of`).
-pub(crate) async fn recount(
-    client: &deadpool_postgres::Transaction<'_>,
-) -> Result<(), tokio_postgres::Error> {
-    client
-        .batch_execute(
-            "DELETE FROM resource_count;
-             INSERT INTO resource_count (kind, bucket, n)
-               SELECT kind, '', COUNT(*) FROM resource_index GROUP BY kind;
-             INSERT INTO resource_count (kind, bucket, n)
-               SELECT kind, 'phase:' || phase, COUNT(*) FROM resource_index
-               WHERE phase IS NOT NULL GROUP BY kind, phase;
-             INSERT INTO resource_count (kind, bucket, n)
-               SELECT kind, 'parent:' || parent_kind || '/' || parent_id, COUNT(*) FROM resource_parent
-               GROUP BY kind, parent_kind, parent_id;
-             INSERT INTO resource_count (kind, bucket, n)
-               SELECT kind, 'parent:' || parent_kind || '/' || parent_id || '|phase:' || phase, COUNT(*)
-               FROM resource_parent WHERE phase IS NOT NULL GROUP BY kind, parent_kind, parent_id, phase;",
-        )
-        .await
 }
 
 /// Quotes an identifier (schema or channel name) for SQL text.

@@ -1,5 +1,6 @@
 //! The embedded SQLite backend (the default).
 
+mod backfill;
 mod connection;
 mod read;
 mod schema;
@@ -39,6 +40,9 @@ pub struct SqliteOptions {
     pub busy_timeout: Duration,
     /// Computes index values of rows that have none (see [`Indexer`]).
     pub indexer: Arc<dyn Indexer>,
+    /// Version of what `indexer` extracts; when it differs from the one
+    /// that indexed the database, opening re-indexes every record.
+    pub index_version: u32,
     /// Capacity of the change feed before slow subscribers lag.
     pub feed_capacity: usize,
 }
@@ -50,12 +54,17 @@ impl SqliteOptions {
             readers: 4,
             busy_timeout: Duration::from_secs(5),
             indexer: Arc::new(no_index),
+            index_version: 0,
             feed_capacity: 1024,
         }
     }
 
-    pub fn indexer(mut self, indexer: impl Indexer) -> Self {
+    /// The server's index extractor and its version: bump the version
+    /// whenever the extractor starts returning something else, so existing
+    /// records get re-indexed on the next open.
+    pub fn indexer(mut self, version: u32, indexer: impl Indexer) -> Self {
         self.indexer = Arc::new(indexer);
+        self.index_version = version;
         self
     }
 
@@ -71,6 +80,7 @@ impl std::fmt::Debug for SqliteOptions {
             .field("path", &self.path)
             .field("readers", &self.readers)
             .field("busy_timeout", &self.busy_timeout)
+            .field("index_version", &self.index_version)
             .field("feed_capacity", &self.feed_capacity)
             .finish_non_exhaustive()
     }
@@ -83,7 +93,7 @@ pub struct SqliteStore {
     threads: Mutex<Vec<JoinHandle<()>>>,
     feed: broadcast::Sender<Change>,
     settings: Vec<ConnectionSettings>,
-    indexed_on_open: u64,
+    backfill: backfill::Backfill,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -113,7 +123,11 @@ impl SqliteStore {
             options.busy_timeout,
         )?;
         schema::migrate(&mut writer)?;
-        let backfill = schema::index_unindexed(&mut writer, options.indexer.as_ref())?;
+        let backfill = backfill::bring_up_to_date(
+            &mut writer,
+            options.indexer.as_ref(),
+            options.index_version,
+        )?;
 
         let mut settings = vec![writer_settings];
         let mut readers = Vec::with_capacity(options.readers);
@@ -147,7 +161,7 @@ impl SqliteStore {
             threads: Mutex::new(threads),
             feed,
             settings,
-            indexed_on_open: backfill.indexed,
+            backfill,
         })
     }
 
@@ -164,7 +178,13 @@ impl SqliteStore {
 
     /// How many existing rows were indexed while opening.
     pub fn indexed_on_open(&self) -> u64 {
-        self.indexed_on_open
+        self.backfill.indexed
+    }
+
+    /// How many records were re-indexed while opening because the index
+    /// version changed.
+    pub fn reindexed_on_open(&self) -> u64 {
+        self.backfill.reindexed
     }
 
     async fn read<T, F>(&self, work: F) -> StoreResult<T>

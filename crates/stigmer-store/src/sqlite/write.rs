@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OptionalExtension, params};
 use stigmer_api::ApiResourceKind;
 
-use super::schema::{insert_index, insert_parents};
 use crate::batch::{WriteBatch, WriteOp, WriteOutcome};
 use crate::error::{StoreError, StoreResult, UniqueKey};
 use crate::index::CountDeltas;
@@ -382,4 +381,46 @@ pub(crate) fn claim(
     let mut jobs = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     jobs.sort_by_key(|job| job.id);
     Ok(jobs)
+}
+
+/// Inserts the index rows of a record that has none and returns its
+/// creation sequence number.
+pub(crate) fn insert_index(
+    conn: &Connection,
+    kind: &str,
+    id: &str,
+    entry: &IndexEntry,
+    revision: i64,
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO resource_index (kind, id, org, slug, phase, revision) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![kind, id, entry.org, entry.slug, entry.phase, revision])?;
+    let seq = conn.last_insert_rowid();
+    insert_parents(conn, kind, id, seq, entry)?;
+    Ok(seq)
+}
+
+pub(crate) fn insert_parents(
+    conn: &Connection,
+    kind: &str,
+    id: &str,
+    seq: i64,
+    entry: &IndexEntry,
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO resource_parent (kind, parent_kind, parent_id, seq, id, phase)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for parent in &entry.parents {
+        stmt.execute(params![
+            kind,
+            kind_name(parent.kind),
+            parent.id,
+            seq,
+            id,
+            entry.phase
+        ])?;
+    }
+    Ok(())
 }

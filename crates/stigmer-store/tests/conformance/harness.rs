@@ -11,9 +11,14 @@ use stigmer_store::{
 };
 
 /// Opens (and reopens) stores over one database.
+/// The server's index extractor, as tests write it.
+pub type IndexFn = fn(ApiResourceKind, &[u8]) -> IndexEntry;
+
 #[async_trait]
 pub trait Harness: Send + Sync {
     async fn open(&self) -> Arc<dyn Store>;
+    /// Opens with an index extractor of the given version.
+    async fn open_indexed(&self, version: u32, indexer: IndexFn) -> Arc<dyn Store>;
 }
 
 pub struct SqliteHarness {
@@ -32,6 +37,12 @@ impl SqliteHarness {
 impl Harness for SqliteHarness {
     async fn open(&self) -> Arc<dyn Store> {
         let options = SqliteOptions::new(self.dir.path().join("nested/dir/stigmer.db"));
+        Arc::new(SqliteStore::open(options).await.unwrap())
+    }
+
+    async fn open_indexed(&self, version: u32, indexer: IndexFn) -> Arc<dyn Store> {
+        let options = SqliteOptions::new(self.dir.path().join("nested/dir/stigmer.db"))
+            .indexer(version, indexer);
         Arc::new(SqliteStore::open(options).await.unwrap())
     }
 }
@@ -87,6 +98,14 @@ impl PostgresHarness {
 impl Harness for PostgresHarness {
     async fn open(&self) -> Arc<dyn Store> {
         Arc::new(PostgresStore::open(self.options()).await.unwrap())
+    }
+
+    async fn open_indexed(&self, version: u32, indexer: IndexFn) -> Arc<dyn Store> {
+        Arc::new(
+            PostgresStore::open(self.options().indexer(version, indexer))
+                .await
+                .unwrap(),
+        )
     }
 }
 

@@ -41,6 +41,7 @@ harness::conformance! {
     jobs::retry_and_delay,
     concurrency::fifty_writers_and_readers_lose_nothing,
     lifecycle::close_is_idempotent_and_final,
+    lifecycle::a_new_index_version_reindexes_every_record,
     feed::subscribers_hear_committed_changes_only,
 }
 
@@ -131,7 +132,7 @@ mod postgres_only {
         let indexer = |_kind: ApiResourceKind, data: &[u8]| {
             IndexEntry::new().slug(String::from_utf8_lossy(data).into_owned())
         };
-        let store = PostgresStore::open(harness.options().indexer(indexer))
+        let store = PostgresStore::open(harness.options().indexer(1, indexer))
             .await
             .unwrap();
         let page = store
