@@ -358,7 +358,7 @@ impl Store for PostgresStore {
 
     async fn list(&self, query: &ListQuery) -> StoreResult<Page> {
         check_page_size(query)?;
-        read::list(&mut self.client().await?, query).await
+        read::list(&self.client().await?, query).await
     }
 
     async fn write(&self, mut batch: WriteBatch) -> StoreResult<Vec<WriteOutcome>> {

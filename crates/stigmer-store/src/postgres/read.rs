@@ -4,7 +4,6 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use deadpool_postgres::Object;
 use stigmer_api::ApiResourceKind;
-use tokio_postgres::IsolationLevel;
 use tokio_postgres::types::ToSql;
 
 use super::pg_error;
@@ -111,10 +110,20 @@ fn list_sql(query: &ListQuery, with_cursor: bool) -> String {
         next,
         next + 1
     ));
-    sql
+    // One statement (one snapshot, one round trip) for the page and the
+    // total: the total row always comes back, joined to the page's rows
+    // (all NULL when the page is empty).
+    format!(
+        "SELECT page.seq, page.id, page.data, page.revision, total.n FROM
+           (SELECT COALESCE(SUM(n), 0)::bigint AS n FROM resource_count
+            WHERE kind = $1 AND bucket = ${bucket}) total
+         LEFT JOIN LATERAL ({sql}) page ON true
+         ORDER BY page.seq {direction}",
+        bucket = next + 2
+    )
 }
 
-pub(crate) async fn list(client: &mut Object, query: &ListQuery) -> StoreResult<Page> {
+pub(crate) async fn list(client: &Object, query: &ListQuery) -> StoreResult<Page> {
     let limit = i64::from(query.page_size);
     let (cursor, offset) = match &query.position {
         PagePosition::First => (None, 0),
@@ -136,37 +145,27 @@ pub(crate) async fn list(client: &mut Object, query: &ListQuery) -> StoreResult<
     }
     params.push(Box::new(limit + 1));
     params.push(Box::new(offset));
+    params.push(Box::new(bucket_of_query(query)));
     let params: Vec<&(dyn ToSql + Sync)> = params
         .iter()
         .map(|p| p.as_ref() as &(dyn ToSql + Sync))
         .collect();
+    let stmt = client.prepare_cached(&sql).await.map_err(pg_error)?;
+    let rows = client.query(&stmt, &params).await.map_err(pg_error)?;
 
-    // Page and total from one snapshot.
-    let tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await
-        .map_err(pg_error)?;
-    let stmt = tx.prepare_cached(&sql).await.map_err(pg_error)?;
-    let rows = tx.query(&stmt, &params).await.map_err(pg_error)?;
-    let stmt = tx
-        .prepare_cached("SELECT COALESCE(SUM(n), 0)::bigint FROM resource_count WHERE kind = $1 AND bucket = $2")
-        .await
-        .map_err(pg_error)?;
-    let total: i64 = tx
-        .query_opt(&stmt, &[&kind, &bucket_of_query(query)])
-        .await
-        .map_err(pg_error)?
-        .map_or(0, |row| row.get(0));
-    tx.commit().await.map_err(pg_error)?;
-
-    let more = rows.len() > query.page_size as usize;
+    let total: i64 = rows.first().map_or(0, |row| row.get(4));
     let mut records = Vec::with_capacity(query.page_size as usize);
     let mut last_seq = None;
-    for row in rows.into_iter().take(query.page_size as usize) {
-        last_seq = Some(row.get::<_, i64>(0));
+    let mut more = false;
+    for row in &rows {
+        let Some(seq) = row.get::<_, Option<i64>>(0) else {
+            continue; // the empty page's row of NULLs
+        };
+        if records.len() == query.page_size as usize {
+            more = true;
+            break;
+        }
+        last_seq = Some(seq);
         records.push(Record {
             kind: query.kind,
             id: row.get(1),
