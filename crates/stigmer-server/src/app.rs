@@ -12,12 +12,17 @@ use stigmer_store::{PostgresOptions, PostgresStore, SqliteOptions, SqliteStore};
 use crate::config::{Config, ConfigError};
 use crate::domain::agent::AgentController;
 use crate::domain::agentinstance::AgentInstanceController;
+use crate::domain::environment::EnvironmentController;
+use crate::domain::executioncontext::ExecutionContextController;
+use crate::domain::mcpserver::McpServerController;
+use crate::domain::session::SessionController;
 use crate::domain::skill::SkillController;
 use crate::domain::workflow::WorkflowController;
 use crate::domain::workflowinstance::WorkflowInstanceController;
 use crate::downstream::{AgentClient, AgentInstanceClient};
 use crate::downstream::{WorkflowClient, WorkflowInstanceClient};
 use crate::engine::{ExecutionSettingError, ExecutionSettings, Executions};
+use crate::secrets::{KeyError, SecretCipher};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +35,8 @@ pub enum AppError {
     Rpc(#[from] stigmer_grpc::Error),
     #[error(transparent)]
     Executions(#[from] ExecutionSettingError),
+    #[error(transparent)]
+    EncryptionKey(#[from] KeyError),
 }
 
 /// A built server: every service registered, not yet listening.
@@ -55,7 +62,11 @@ impl App {
         for (principal, token) in config.token_pairs()? {
             tokens = tokens.with_token(token, principal)?;
         }
-        let app = App::with_store(store, tokens, config.storage_path()?)?;
+        let secrets = match &config.encryption_key {
+            Some(key) => SecretCipher::from_base64(key)?,
+            None => SecretCipher::load_or_create(&config.encryption_key_path()?)?,
+        };
+        let app = App::with_store(store, tokens, config.storage_path()?, secrets)?;
         Ok(app)
     }
 
@@ -65,6 +76,7 @@ impl App {
         store: SharedStore,
         tokens: BearerTokens,
         storage_path: std::path::PathBuf,
+        secrets: SecretCipher,
     ) -> Result<App, AppError> {
         let builder = Runtime::builder()
             .descriptors(
@@ -79,8 +91,13 @@ impl App {
         let agents = AgentClient::new(channel.clone());
         let instances = AgentInstanceClient::new(channel);
 
+        let builder = SessionController::new(store.clone(), instances.clone()).register(builder);
         let builder = AgentController::new(store.clone(), instances).register(builder);
         let builder = AgentInstanceController::new(store.clone(), agents).register(builder);
+        let builder = EnvironmentController::new(store.clone(), secrets.clone()).register(builder);
+        let builder =
+            ExecutionContextController::new(store.clone(), secrets.clone()).register(builder);
+        let builder = McpServerController::new(store.clone(), secrets).register(builder);
         let builder = WorkflowController::new(store.clone(), workflow_instances).register(builder);
         let builder = WorkflowInstanceController::new(store.clone(), workflows).register(builder);
         let builder = executions.register(builder);

@@ -44,6 +44,11 @@ pub struct Config {
     )]
     pub tokens: Vec<String>,
 
+    /// Key that encrypts secret values at rest: base64 of 32 bytes
+    /// [default: generated into <data dir>/encryption.key on first start].
+    #[arg(long, env = "STIGMER_ENCRYPTION_KEY", hide_env_values = true)]
+    pub encryption_key: Option<String>,
+
     /// Log filter (error, warn, info, debug, trace or a tracing directive).
     #[arg(long, env = "LOG_LEVEL", default_value = "info")]
     pub log_level: String,
@@ -84,6 +89,11 @@ impl Config {
             Some(path) => Ok(path.clone()),
             None => Ok(self.data_dir()?.join("storage")),
         }
+    }
+
+    /// Where the generated secrets key lives when no key is configured.
+    pub fn encryption_key_path(&self) -> Result<PathBuf, ConfigError> {
+        Ok(self.data_dir()?.join("encryption.key"))
     }
 
     /// The listen address; a non-loopback address needs tokens.
