@@ -57,9 +57,9 @@ impl Default for EngineSettings {
 }
 
 /// The error of an execution started while no runner is configured.
-pub const NO_RUNNER_ERROR: &str = "no agent runner is configured on this server: the embedded \
-stigmer-runner is not wired in yet (setting STIGMER_AGENT_RUNNER); for tests set \
-STIGMER_TEST_FAKE_RUNNER";
+pub const NO_RUNNER_ERROR: &str = "no agent runner is configured on this server: set \
+STIGMER_AGENT_RUNNER=embedded (with STIGMER_LLM_PROVIDER and friends) to run agents in the \
+server";
 
 /// `last_error` of a job handed back by a graceful shutdown.
 const INTERRUPTED_BY_SHUTDOWN: &str = "interrupted by server shutdown";
@@ -175,6 +175,7 @@ impl EmbeddedEngine {
         if let Some(reason) = self.recovery_failure(&job) {
             match reason {
                 Recovery::Retry => {
+                    tracing::info!(%id, "execution recovered after its server stopped; retrying once");
                     self.lock_retrying().insert(job.id);
                     self.hand_back(&job, Duration::ZERO, RECOVERY_RETRY).await;
                 }

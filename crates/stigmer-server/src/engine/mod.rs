@@ -9,6 +9,7 @@
 mod embedded;
 mod phase;
 mod runner;
+mod stigmer_runner;
 mod wiring;
 
 use async_trait::async_trait;
@@ -17,7 +18,8 @@ use stigmer_store::NewJob;
 pub use embedded::{EmbeddedEngine, EngineSettings, NO_RUNNER_ERROR, RecoveryPolicy};
 pub use phase::{check_transition, is_terminal};
 pub use runner::{AgentRunner, FakeRunner, RunOutcome};
-pub use wiring::{ExecutionSettingError, ExecutionSettings, Executions};
+pub use stigmer_runner::EmbeddedRunner;
+pub use wiring::{ExecutionSettingError, ExecutionSettings, Executions, RunnerChoice};
 
 /// The job queue agent executions are dispatched on.
 pub const AGENT_EXECUTION_QUEUE: &str = "agent-execution";

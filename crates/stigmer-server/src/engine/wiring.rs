@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use stigmer_grpc::{InProcessChannel, RuntimeBuilder};
 use stigmer_pipeline::steps::SharedStore;
+use stigmer_runner::RunnerConfig;
 
 use super::{
-    AgentRunner, EmbeddedEngine, EngineSettings, ExecutionEngine, FakeRunner, RecoveryPolicy,
+    AgentRunner, EmbeddedEngine, EmbeddedRunner, EngineSettings, ExecutionEngine, FakeRunner,
+    RecoveryPolicy,
 };
 use crate::domain::agentexecution::{AgentExecutionController, ExecutionDownstream};
 use crate::downstream::{
@@ -19,19 +21,34 @@ use crate::streams::ExecutionStreams;
 
 /// An execution setting that cannot work, said in one line.
 #[derive(Debug, thiserror::Error)]
-#[error("{variable}={value:?} is invalid: {expected}")]
-pub struct ExecutionSettingError {
-    variable: &'static str,
-    value: String,
-    expected: &'static str,
+pub enum ExecutionSettingError {
+    #[error("{variable}={value:?} is invalid: {expected}")]
+    Invalid {
+        variable: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("STIGMER_AGENT_RUNNER=embedded: {0}")]
+    Runner(#[from] stigmer_runner::config::ConfigError),
+}
+
+/// Which runner executes agent executions.
+#[derive(Debug, Clone, Default)]
+pub enum RunnerChoice {
+    /// Executions fail at once, saying which setting is missing.
+    #[default]
+    None,
+    /// `stigmer-runner` in this process (`STIGMER_AGENT_RUNNER=embedded`).
+    Embedded(Box<RunnerConfig>),
+    /// Test-only: [`FakeRunner`] working this long.
+    Fake(Duration),
 }
 
 /// Execution settings (environment variables, documented in the README).
 #[derive(Debug, Clone, Default)]
 pub struct ExecutionSettings {
     pub engine: EngineSettings,
-    /// Test-only: run executions with [`FakeRunner`] working this long.
-    pub fake_runner: Option<Duration>,
+    pub runner: RunnerChoice,
     /// Test-only: fail every create after its session was made.
     pub fail_after_session: bool,
 }
@@ -55,7 +72,7 @@ impl ExecutionSettings {
                     value
                         .trim()
                         .parse::<u64>()
-                        .map_err(|_| ExecutionSettingError {
+                        .map_err(|_| ExecutionSettingError::Invalid {
                             variable,
                             value: value.clone(),
                             expected,
@@ -80,7 +97,7 @@ impl ExecutionSettings {
                 "retry-once" => RecoveryPolicy::RetryOnce,
                 "fail" => RecoveryPolicy::Fail,
                 _ => {
-                    return Err(ExecutionSettingError {
+                    return Err(ExecutionSettingError::Invalid {
                         variable: "STIGMER_EXECUTION_RECOVERY",
                         value,
                         expected: "retry-once or fail",
@@ -88,8 +105,23 @@ impl ExecutionSettings {
                 }
             };
         }
-        settings.fake_runner = number("STIGMER_TEST_FAKE_RUNNER", "milliseconds of fake work")?
-            .map(Duration::from_millis);
+        match lookup("STIGMER_AGENT_RUNNER").as_deref().map(str::trim) {
+            None | Some("" | "none") => {}
+            Some("embedded") => {
+                let config = RunnerConfig::from_lookup(&lookup)?;
+                settings.runner = RunnerChoice::Embedded(Box::new(config));
+            }
+            Some(other) => {
+                return Err(ExecutionSettingError::Invalid {
+                    variable: "STIGMER_AGENT_RUNNER",
+                    value: other.to_owned(),
+                    expected: "embedded or none",
+                });
+            }
+        }
+        if let Some(millis) = number("STIGMER_TEST_FAKE_RUNNER", "milliseconds of fake work")? {
+            settings.runner = RunnerChoice::Fake(Duration::from_millis(millis));
+        }
         settings.fail_after_session = lookup("STIGMER_TEST_FAIL_AFTER_SESSION")
             .is_some_and(|value| !value.is_empty() && value != "0");
         Ok(settings)
@@ -110,9 +142,13 @@ impl Executions {
         channel: &InProcessChannel,
         settings: ExecutionSettings,
     ) -> Executions {
-        let runner: Option<Arc<dyn AgentRunner>> = settings
-            .fake_runner
-            .map(|work| Arc::new(FakeRunner { work }) as Arc<dyn AgentRunner>);
+        let runner: Option<Arc<dyn AgentRunner>> = match settings.runner {
+            RunnerChoice::None => None,
+            RunnerChoice::Embedded(config) => {
+                Some(Arc::new(EmbeddedRunner::new(*config, channel.clone())))
+            }
+            RunnerChoice::Fake(work) => Some(Arc::new(FakeRunner { work })),
+        };
         let engine = EmbeddedEngine::new(
             store.clone(),
             runner,
@@ -159,5 +195,37 @@ impl Executions {
     pub async fn shutdown(&self) {
         self.streams.shutdown();
         self.engine.shutdown().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<ExecutionSettings, ExecutionSettingError> {
+        ExecutionSettings::from_lookup(|name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    #[test]
+    fn no_runner_unless_one_is_chosen() {
+        let defaults = settings(&[]).unwrap();
+        assert!(matches!(defaults.runner, RunnerChoice::None));
+        assert_eq!(defaults.engine.recovery, RecoveryPolicy::RetryOnce);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let error = settings(&[("STIGMER_EXECUTION_RECOVERY", "sometimes")]).unwrap_err();
+        assert!(
+            error.to_string().contains("STIGMER_EXECUTION_RECOVERY"),
+            "{error}"
+        );
+        let error = settings(&[("STIGMER_AGENT_RUNNER", "python")]).unwrap_err();
+        assert!(error.to_string().contains("embedded or none"), "{error}");
     }
 }
