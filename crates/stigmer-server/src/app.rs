@@ -24,6 +24,9 @@ use crate::downstream::{WorkflowClient, WorkflowInstanceClient};
 use crate::engine::{ExecutionSettingError, ExecutionSettings, Executions};
 use crate::secrets::{KeyError, SecretCipher};
 
+/// How long in-flight calls may run on after a stop was requested.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -113,8 +116,9 @@ impl App {
         &self.runtime
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight calls and
-    /// closes the store so every acknowledged write is durable.
+    /// Serves until `shutdown` resolves, then gives in-flight calls
+    /// [`SHUTDOWN_GRACE`] to finish and closes the store, so every
+    /// acknowledged write is durable and a stop takes under ten seconds.
     pub async fn serve(
         self,
         listener: impl Into<Listener>,
@@ -127,6 +131,7 @@ impl App {
             streams.shutdown();
         };
         let served = NetworkServer::new(self.runtime.clone())
+            .shutdown_grace(SHUTDOWN_GRACE)
             .serve(listener, shutdown)
             .await;
         self.executions.shutdown().await;

@@ -191,3 +191,43 @@ async fn serves_a_database_written_by_the_upstream_server() {
         .into_inner();
     assert!(created.id().starts_with("agt-"));
 }
+
+#[tokio::test]
+async fn sigterm_stops_within_ten_seconds_and_bad_settings_fail_in_one_line() {
+    let mut server = common::Server::start().await;
+    let pid = server.child.id().to_string();
+    let started = std::time::Instant::now();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    // A busy port: the second server on the same port says so and exits 1.
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_stigmer-server"))
+        .env("STIGMER_DATA_DIR", dir.path())
+        .env("GRPC_PORT", &port)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+
+    // An unreadable database path.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_stigmer-server"))
+        .env("STIGMER_DATA_DIR", dir.path())
+        .env("DB_PATH", "/proc/version/stigmer.db")
+        .env("GRPC_PORT", "0")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot open the database"));
+}
