@@ -98,6 +98,11 @@ impl Indexed for workflowexecution::v1::WorkflowExecution {
     }
 }
 
+/// Version of what [`index_stored`] extracts. Bump it whenever an
+/// `Indexed` impl starts returning something else: the store re-indexes
+/// every record on the next open.
+pub const INDEX_VERSION: u32 = 1;
+
 /// Computes the index entry of stored bytes; the store calls it while
 /// backfilling rows that have none. Undecodable rows get an empty entry
 /// (they stay listed by kind and readable by id).

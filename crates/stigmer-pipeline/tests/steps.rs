@@ -8,7 +8,7 @@ use std::sync::Arc;
 use stigmer_api::agentic::agent::v1::{Agent, AgentId, AgentSpec, AgentStatus};
 use stigmer_api::commons::apiresource::{ApiResourceMetadata, ApiResourceReference};
 use stigmer_api::{ApiResourceKind, Resource};
-use stigmer_pipeline::index::index_stored;
+use stigmer_pipeline::index::{INDEX_VERSION, index_stored};
 use stigmer_pipeline::steps::*;
 use stigmer_pipeline::{Actor, Pipeline, RequestContext};
 use stigmer_store::{SqliteOptions, SqliteStore};
@@ -16,10 +16,11 @@ use tonic::Code;
 
 async fn store() -> (SharedStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store =
-        SqliteStore::open(SqliteOptions::new(dir.path().join("t.db")).indexer(index_stored))
-            .await
-            .unwrap();
+    let store = SqliteStore::open(
+        SqliteOptions::new(dir.path().join("t.db")).indexer(INDEX_VERSION, index_stored),
+    )
+    .await
+    .unwrap();
     (Arc::new(store), dir)
 }
 

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use stigmer_grpc::{BearerTokens, Listener, NetworkServer, Runtime};
-use stigmer_pipeline::index::index_stored;
+use stigmer_pipeline::index::{INDEX_VERSION, index_stored};
 use stigmer_pipeline::steps::SharedStore;
 use stigmer_store::{PostgresOptions, PostgresStore, SqliteOptions, SqliteStore};
 
@@ -54,11 +54,14 @@ impl App {
     pub async fn open(config: &Config) -> Result<App, AppError> {
         let store: SharedStore = match &config.database_url {
             Some(url) => Arc::new(
-                PostgresStore::open(PostgresOptions::new(url).indexer(index_stored)).await?,
+                PostgresStore::open(PostgresOptions::new(url).indexer(INDEX_VERSION, index_stored))
+                    .await?,
             ),
             None => Arc::new(
-                SqliteStore::open(SqliteOptions::new(config.db_path()?).indexer(index_stored))
-                    .await?,
+                SqliteStore::open(
+                    SqliteOptions::new(config.db_path()?).indexer(INDEX_VERSION, index_stored),
+                )
+                .await?,
             ),
         };
         let mut tokens = BearerTokens::new();
