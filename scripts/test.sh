@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 
+# One clean build per run: incremental caches and full debug info only cost
+# time and disk here.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
+export CARGO_PROFILE_TEST_DEBUG="${CARGO_PROFILE_TEST_DEBUG:-line-tables-only}"
+
 if [ -z "${STIGMER_TEST_POSTGRES_URL:-}" ] && [ -x scripts/postgres.sh ]; then
   STIGMER_TEST_POSTGRES_URL="$(scripts/postgres.sh start "${STIGMER_TEST_PG_DIR:-/tmp/stigmer-test-pg}")"
   export STIGMER_TEST_POSTGRES_URL
