@@ -284,7 +284,7 @@ async fn a_provider_500_is_retried_and_the_run_completes() {
     assert_eq!(outcome.final_message.as_deref(), Some("Recovered."));
     assert_eq!(llm.requests().len(), 3);
     assert_eq!(
-        llm.headers()[0]["authorization"].to_str().unwrap(),
+        llm.recorded()[0].header("authorization").unwrap(),
         "Bearer test-key"
     );
 }

@@ -1,9 +1,7 @@
 //! Shared test fixtures: an in-memory "server" with an agent, its default
 //! instance, a session, and executions; a runner configured against a fake
-//! LLM server.
+//! LLM server (from `stigmer-testkit`).
 #![allow(dead_code)]
-
-pub mod fake_llm;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -26,7 +24,7 @@ use stigmer_runner::{
 };
 use tokio_util::sync::CancellationToken;
 
-pub use fake_llm::{Dialect, FakeLlm, Reply};
+pub use stigmer_testkit::{Dialect, FakeLlm, Reply};
 
 pub const AGENT_ID: &str = "agt-01test";
 pub const INSTANCE_ID: &str = "ain-01test";
@@ -42,9 +40,11 @@ pub fn metadata(id: &str, name: &str) -> Option<ApiResourceMetadata> {
     })
 }
 
-/// The path of the stdio fake MCP server built with this crate.
+/// The path of the stdio fake MCP server of `stigmer-testkit`.
 pub fn fake_mcp_server() -> String {
-    env!("CARGO_BIN_EXE_fake-mcp-server").to_owned()
+    stigmer_testkit::fake_mcp_server()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// An MCP server definition running the fake stdio server.
@@ -88,7 +88,7 @@ pub struct Fixture {
 impl Fixture {
     /// The agent with `spec`, its default instance and a session.
     pub fn new(llm: &FakeLlm, spec: AgentSpec) -> Self {
-        let provider = match llm_dialect(llm) {
+        let provider = match llm.dialect() {
             Dialect::OpenAi => LlmProviderKind::OpenAi,
             Dialect::Anthropic => LlmProviderKind::Anthropic,
         };
@@ -196,13 +196,5 @@ impl Fixture {
             .unwrap()
             .status
             .unwrap()
-    }
-}
-
-fn llm_dialect(llm: &FakeLlm) -> Dialect {
-    if llm.base_url().ends_with("/v1") {
-        Dialect::OpenAi
-    } else {
-        Dialect::Anthropic
     }
 }
