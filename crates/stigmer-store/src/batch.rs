@@ -35,6 +35,13 @@ pub enum WriteOp {
         job_id: i64,
         attempt: u32,
     },
+    /// Extends a held lease to `lease` from now; fails with `LeaseLost` if
+    /// the job was claimed again, handed back or completed meanwhile.
+    RenewJob {
+        job_id: i64,
+        attempt: u32,
+        lease: Duration,
+    },
     /// Hands a job back for another attempt after `delay`.
     RetryJob {
         job_id: i64,
@@ -53,6 +60,7 @@ pub enum WriteOutcome {
     AuditDeleted { count: u64 },
     JobEnqueued { job_id: i64 },
     JobCompleted,
+    JobRenewed,
     JobRetried,
 }
 
@@ -118,6 +126,14 @@ impl WriteBatch {
         })
     }
 
+    pub fn renew_job(&mut self, job: &Job, lease: Duration) -> &mut Self {
+        self.push(WriteOp::RenewJob {
+            job_id: job.id,
+            attempt: job.attempt,
+            lease,
+        })
+    }
+
     pub fn retry_job(&mut self, job: &Job, delay: Duration, error: impl Into<String>) -> &mut Self {
         self.push(WriteOp::RetryJob {
             job_id: job.id,
@@ -166,7 +182,9 @@ impl WriteBatch {
                     check_id("resource id", resource_id)?;
                 }
                 WriteOp::EnqueueJob(job) => check_id("job queue", &job.queue)?,
-                WriteOp::CompleteJob { .. } | WriteOp::RetryJob { .. } => {}
+                WriteOp::CompleteJob { .. }
+                | WriteOp::RenewJob { .. }
+                | WriteOp::RetryJob { .. } => {}
             }
         }
         Ok(())

@@ -152,6 +152,15 @@ pub trait Store: Send + Sync + 'static {
         self.write(batch).await.map(drop)
     }
 
+    /// Extends the lease of a job this worker holds to `lease` from now (a
+    /// heartbeat for work longer than one lease); `LeaseLost` if another
+    /// worker claimed it since, or it was handed back or completed.
+    async fn renew_job(&self, job: &Job, lease: Duration) -> StoreResult<()> {
+        let mut batch = WriteBatch::new();
+        batch.renew_job(job, lease);
+        self.write(batch).await.map(drop)
+    }
+
     /// Returns a job to its queue, due again after `delay`.
     async fn retry_job(&self, job: &Job, delay: Duration, error: &str) -> StoreResult<()> {
         let mut batch = WriteBatch::new();

@@ -118,6 +118,34 @@ pub(crate) async fn apply(
                 }
                 WriteOutcome::JobCompleted
             }
+            WriteOp::RenewJob {
+                job_id,
+                attempt,
+                lease,
+            } => {
+                // A claimed job's due time is its lease end; a held lease
+                // has an owner and the attempt the holder claimed.
+                let stmt = tx
+                    .prepare_cached(
+                        "UPDATE job SET due_at = now() + $3::float8 * interval '1 millisecond'
+                         WHERE id = $1 AND attempt = $2 AND lease_owner IS NOT NULL",
+                    )
+                    .await
+                    .map_err(pg_error)?;
+                let attempt_db = i32::try_from(*attempt).unwrap_or(i32::MAX);
+                if tx
+                    .execute(&stmt, &[job_id, &attempt_db, &millis(*lease)])
+                    .await
+                    .map_err(pg_error)?
+                    == 0
+                {
+                    return Err(StoreError::LeaseLost {
+                        job_id: *job_id,
+                        attempt: *attempt,
+                    });
+                }
+                WriteOutcome::JobRenewed
+            }
             WriteOp::RetryJob {
                 job_id,
                 attempt,

@@ -60,6 +60,28 @@ pub(crate) fn apply(conn: &Connection, batch: &WriteBatch) -> StoreResult<Applie
                 }
                 WriteOutcome::JobCompleted
             }
+            WriteOp::RenewJob {
+                job_id,
+                attempt,
+                lease,
+            } => {
+                // A claimed job's due time is its lease end; a held lease
+                // has an owner and the attempt the holder claimed.
+                let updated = conn
+                    .prepare_cached(
+                        "UPDATE job SET due_at_ms = ?3
+                         WHERE id = ?1 AND attempt = ?2 AND lease_owner IS NOT NULL",
+                    )
+                    .and_then(|mut stmt| stmt.execute(params![job_id, attempt, due_at(*lease)]))
+                    .map_err(StoreError::backend)?;
+                if updated == 0 {
+                    return Err(StoreError::LeaseLost {
+                        job_id: *job_id,
+                        attempt: *attempt,
+                    });
+                }
+                WriteOutcome::JobRenewed
+            }
             WriteOp::RetryJob {
                 job_id,
                 attempt,

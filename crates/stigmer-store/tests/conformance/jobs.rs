@@ -150,3 +150,50 @@ pub async fn retry_and_delay(harness: &dyn Harness) {
     assert!(matches!(error, StoreError::LeaseLost { .. }), "{error:?}");
     store.close().await.unwrap();
 }
+
+pub async fn renewing_a_lease_keeps_the_job_and_a_lost_lease_cannot_be_renewed(
+    harness: &dyn Harness,
+) {
+    let store = harness.open().await;
+    store
+        .enqueue_job(NewJob::new("dispatch", b"long run".to_vec()))
+        .await
+        .unwrap();
+    // Granted with no time left: without a renewal anyone may take it.
+    let held = store
+        .claim_jobs("dispatch", "runner", Duration::ZERO, 1)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    store.renew_job(&held[0], LONG).await.unwrap();
+    assert!(
+        store
+            .claim_jobs("dispatch", "other", LONG, 1)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a renewed lease keeps the job with its holder"
+    );
+    // Renewing to no time left hands the lease out again; the next claimer
+    // owns the job and the old holder can neither renew nor complete it.
+    store.renew_job(&held[0], Duration::ZERO).await.unwrap();
+    let taken = store
+        .claim_jobs("dispatch", "other", LONG, 1)
+        .await
+        .unwrap();
+    assert_eq!((taken[0].id, taken[0].attempt), (held[0].id, 2));
+    let error = store.renew_job(&held[0], LONG).await.unwrap_err();
+    assert!(
+        matches!(error, StoreError::LeaseLost { attempt: 1, .. }),
+        "{error:?}"
+    );
+    store.renew_job(&taken[0], LONG).await.unwrap();
+    // A handed-back or completed job has no lease to renew.
+    store
+        .retry_job(&taken[0], LONG, "handed back")
+        .await
+        .unwrap();
+    let error = store.renew_job(&taken[0], LONG).await.unwrap_err();
+    assert!(matches!(error, StoreError::LeaseLost { .. }), "{error:?}");
+    store.close().await.unwrap();
+}

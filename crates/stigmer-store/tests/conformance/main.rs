@@ -39,6 +39,7 @@ harness::conformance! {
     jobs::each_job_is_claimed_by_one_worker,
     jobs::expired_lease_is_reclaimed_and_fences_the_old_holder,
     jobs::retry_and_delay,
+    jobs::renewing_a_lease_keeps_the_job_and_a_lost_lease_cannot_be_renewed,
     concurrency::fifty_writers_and_readers_lose_nothing,
     lifecycle::close_is_idempotent_and_final,
     lifecycle::a_new_index_version_reindexes_every_record,
