@@ -13,6 +13,7 @@ pub mod session;
 pub mod skill;
 pub mod standard;
 pub mod workflow;
+pub mod workflowexecution;
 pub mod workflowinstance;
 
 pub use call::{actor_of, respond};

@@ -9,6 +9,7 @@ mod agentinstance;
 mod session;
 mod session_reader;
 mod workflow;
+mod workflowexecution;
 mod workflowinstance;
 
 use stigmer_grpc::InProcessChannel;
@@ -21,6 +22,7 @@ pub use agentinstance::AgentInstanceClient;
 pub use session::SessionClient;
 pub use session_reader::SessionReader;
 pub use workflow::WorkflowClient;
+pub use workflowexecution::WorkflowExecutionClient;
 pub use workflowinstance::WorkflowInstanceClient;
 
 /// Any channel a downstream client can use: the in-process channel, a

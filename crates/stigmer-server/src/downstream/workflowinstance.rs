@@ -1,5 +1,7 @@
 use stigmer_api::agentic::workflowinstance::v1::workflow_instance_command_controller_client::WorkflowInstanceCommandControllerClient;
+use stigmer_api::agentic::workflowinstance::v1::workflow_instance_query_controller_client::WorkflowInstanceQueryControllerClient;
 use stigmer_api::agentic::workflowinstance::v1::{WorkflowInstance, WorkflowInstanceId};
+use stigmer_api::commons::apiresource::ApiResourceReference;
 use tonic::Status;
 
 use super::Channel;
@@ -8,12 +10,14 @@ use super::Channel;
 #[derive(Clone)]
 pub struct WorkflowInstanceClient<C = super::Local> {
     command: WorkflowInstanceCommandControllerClient<C>,
+    query: WorkflowInstanceQueryControllerClient<C>,
 }
 
 impl<C: Channel> WorkflowInstanceClient<C> {
     pub fn new(channel: C) -> Self {
         WorkflowInstanceClient {
-            command: WorkflowInstanceCommandControllerClient::new(channel),
+            command: WorkflowInstanceCommandControllerClient::new(channel.clone()),
+            query: WorkflowInstanceQueryControllerClient::new(channel),
         }
     }
 
@@ -30,6 +34,31 @@ impl<C: Channel> WorkflowInstanceClient<C> {
             .delete(WorkflowInstanceId {
                 value: id.to_owned(),
             })
+            .await?
+            .into_inner())
+    }
+
+    pub async fn get(&self, id: &str) -> Result<WorkflowInstance, Status> {
+        tracing::debug!(id, "downstream WorkflowInstance.get");
+        Ok(self
+            .query
+            .clone()
+            .get(WorkflowInstanceId {
+                value: id.to_owned(),
+            })
+            .await?
+            .into_inner())
+    }
+
+    pub async fn get_by_reference(
+        &self,
+        reference: ApiResourceReference,
+    ) -> Result<WorkflowInstance, Status> {
+        tracing::debug!(slug = %reference.slug, "downstream WorkflowInstance.getByReference");
+        Ok(self
+            .query
+            .clone()
+            .get_by_reference(reference)
             .await?
             .into_inner())
     }

@@ -1,31 +1,37 @@
-//! The embedded engine: a pool of workers claiming dispatch jobs from the
-//! store's job table with leases.
+//! The embedded engine: for each execution kind (agent, workflow) a pool of
+//! workers claiming that kind's dispatch jobs from the store's job table
+//! with leases.
 //!
+//! * Leases are renewed by a heartbeat while a run is active (every third
+//!   of the lease). A heartbeat that finds the lease lost (another worker
+//!   took the job over) stops the run without recording its end.
 //! * At most one active run per execution: a worker that claims a job whose
-//!   execution already runs here adopts the newer claim instead of starting
-//!   a second run (this is also how a run longer than its lease renews it —
-//!   the store has no separate renew operation yet).
+//!   execution already runs here (its heartbeat fell behind) adopts the
+//!   newer claim instead of starting a second run.
 //! * Recovery: a job claimed again (attempt > 1) that no worker here runs
 //!   was leased by a server that died. It is retried once, or marked FAILED
 //!   with a readable `status.error`, by [`RecoveryPolicy`].
 //! * A graceful shutdown cancels active runs and hands their jobs back, so
 //!   the next start runs them again without counting a recovery.
+//! * When an execution with a callback token ends, the [`CallbackCompleter`]
+//!   gets the final execution (or the error).
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use stigmer_api::agentic::agentexecution::v1::{AgentExecutionStatus, ExecutionPhase};
+use stigmer_api::agentic::agentexecution::v1::ExecutionPhase;
 use stigmer_pipeline::steps::SharedStore;
 use stigmer_store::{Change, Job, StoreError};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tonic::Code;
 
-use super::runner::now;
-use super::{AGENT_EXECUTION_QUEUE, AgentRunner, ExecutionEngine, is_terminal};
-use crate::downstream::AgentExecutionClient;
+use super::callback::callback_result;
+use super::kinds::{AgentExecutions, ExecutionKind, WorkflowExecutions};
+use super::{CallbackCompleter, ExecutionEngine, is_terminal};
 
 /// What to do with a run whose server died (its lease expired).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +42,7 @@ pub enum RecoveryPolicy {
 
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
-    /// Concurrent runs.
+    /// Concurrent runs of each kind (agent, workflow).
     pub workers: usize,
     /// How long a claim lasts before another worker may take the job over.
     pub lease: Duration,
@@ -56,11 +62,6 @@ impl Default for EngineSettings {
     }
 }
 
-/// The error of an execution started while no runner is configured.
-pub const NO_RUNNER_ERROR: &str = "no agent runner is configured on this server: set \
-STIGMER_AGENT_RUNNER=embedded (with STIGMER_LLM_PROVIDER and friends) to run agents in the \
-server";
-
 /// `last_error` of a job handed back by a graceful shutdown.
 const INTERRUPTED_BY_SHUTDOWN: &str = "interrupted by server shutdown";
 /// `last_error` of a job handed back for its one recovery retry.
@@ -69,12 +70,15 @@ const RECOVERY_RETRY: &str = "recovered after its server stopped; retrying once"
 struct ActiveRun {
     job: Job,
     cancel: CancellationToken,
+    /// Another worker took the job over: this run's end is not recorded.
+    lease_lost: bool,
 }
 
 pub struct EmbeddedEngine {
     store: SharedStore,
-    runner: Option<Arc<dyn AgentRunner>>,
-    executions: AgentExecutionClient,
+    agents: Arc<AgentExecutions>,
+    workflows: Arc<WorkflowExecutions>,
+    completer: Arc<dyn CallbackCompleter>,
     settings: EngineSettings,
     worker_name: String,
     active: Mutex<HashMap<String, ActiveRun>>,
@@ -87,14 +91,16 @@ pub struct EmbeddedEngine {
 impl EmbeddedEngine {
     pub fn new(
         store: SharedStore,
-        runner: Option<Arc<dyn AgentRunner>>,
-        executions: AgentExecutionClient,
+        agents: AgentExecutions,
+        workflows: WorkflowExecutions,
+        completer: Arc<dyn CallbackCompleter>,
         settings: EngineSettings,
     ) -> Arc<Self> {
         Arc::new(EmbeddedEngine {
             store,
-            runner,
-            executions,
+            agents: Arc::new(agents),
+            workflows: Arc::new(workflows),
+            completer,
             settings,
             worker_name: format!("embedded-{}", std::process::id()),
             active: Mutex::new(HashMap::new()),
@@ -109,22 +115,27 @@ impl EmbeddedEngine {
         let mut workers = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
         for n in 0..self.settings.workers.max(1) {
             let engine = Arc::clone(self);
-            let name = format!("{}-{n}", self.worker_name);
-            workers.push(tokio::spawn(async move { engine.work(name).await }));
+            let kind = Arc::clone(&self.agents);
+            let name = format!("{}-agent-{n}", self.worker_name);
+            workers.push(tokio::spawn(async move { engine.work(kind, name).await }));
+            let engine = Arc::clone(self);
+            let kind = Arc::clone(&self.workflows);
+            let name = format!("{}-workflow-{n}", self.worker_name);
+            workers.push(tokio::spawn(async move { engine.work(kind, name).await }));
         }
     }
 
-    async fn work(self: Arc<Self>, worker: String) {
+    async fn work<K: ExecutionKind>(self: Arc<Self>, kind: Arc<K>, worker: String) {
         let mut changes = self.store.subscribe();
         while !self.stop.is_cancelled() {
             match self
                 .store
-                .claim_jobs(AGENT_EXECUTION_QUEUE, &worker, self.settings.lease, 1)
+                .claim_jobs(kind.queue(), &worker, self.settings.lease, 1)
                 .await
             {
                 Ok(jobs) if !jobs.is_empty() => {
                     for job in jobs {
-                        self.handle(job).await;
+                        self.handle(kind.as_ref(), job).await;
                     }
                     continue;
                 }
@@ -135,12 +146,12 @@ impl EmbeddedEngine {
             tokio::select! {
                 () = self.stop.cancelled() => return,
                 () = tokio::time::sleep(self.settings.poll_interval) => {}
-                () = job_enqueued(&mut changes) => {}
+                () = job_enqueued(&mut changes, kind.queue()) => {}
             }
         }
     }
 
-    async fn handle(&self, job: Job) {
+    async fn handle<K: ExecutionKind>(&self, kind: &K, job: Job) {
         let Ok(id) = String::from_utf8(job.payload.clone()) else {
             tracing::error!(
                 job = job.id,
@@ -154,7 +165,7 @@ impl EmbeddedEngine {
             run.job = job;
             return;
         }
-        let execution = match self.executions.get(&id).await {
+        let execution = match kind.load(&id).await {
             Ok(execution) => execution,
             Err(status) if status.code() == Code::NotFound => {
                 self.complete(&job).await;
@@ -167,9 +178,9 @@ impl EmbeddedEngine {
                 return;
             }
         };
-        let phase = execution.status.as_ref().map_or(0, |s| s.phase);
-        if is_terminal(phase) {
+        if is_terminal(K::phase(&execution)) {
             self.complete(&job).await;
+            self.call_back(kind, &id).await;
             return;
         }
         if let Some(reason) = self.recovery_failure(&job) {
@@ -180,32 +191,39 @@ impl EmbeddedEngine {
                     self.hand_back(&job, Duration::ZERO, RECOVERY_RETRY).await;
                 }
                 Recovery::Fail(error) => {
-                    self.fail(&id, error).await;
+                    self.fail(kind, &id, error).await;
                     self.complete(&job).await;
+                    self.call_back(kind, &id).await;
                 }
             }
             return;
         }
-        let Some(runner) = self.runner.clone() else {
-            self.fail(&id, NO_RUNNER_ERROR.to_owned()).await;
+        if let Some(error) = kind.missing_runner() {
+            self.fail(kind, &id, error.to_owned()).await;
             self.complete(&job).await;
+            self.call_back(kind, &id).await;
             return;
-        };
+        }
         let cancel = self.stop.child_token();
         self.lock_active().insert(
             id.clone(),
             ActiveRun {
                 job,
                 cancel: cancel.clone(),
+                lease_lost: false,
             },
         );
         tracing::info!(%id, "execution run started");
-        let outcome = runner
-            .run(execution, self.executions.clone(), cancel.clone())
+        let outcome = self
+            .with_heartbeat(&id, kind.run(execution, cancel.clone()))
             .await;
         let Some(run) = self.lock_active().remove(&id) else {
             return;
         };
+        if run.lease_lost {
+            tracing::warn!(%id, "execution run stopped: its job was taken over elsewhere");
+            return;
+        }
         if self.stop.is_cancelled() {
             self.hand_back(&run.job, Duration::ZERO, INTERRUPTED_BY_SHUTDOWN)
                 .await;
@@ -217,8 +235,43 @@ impl EmbeddedEngine {
             outcome.phase
         };
         tracing::info!(%id, phase = end.as_str_name(), "execution run ended");
-        self.report_end(&id, end, outcome.error).await;
+        self.report_end(kind, &id, end, outcome.error).await;
         self.complete(&run.job).await;
+        self.call_back(kind, &id).await;
+    }
+
+    /// Drives a run while renewing its job's lease every third of the
+    /// lease, so a run may last longer than one lease.
+    async fn with_heartbeat<T>(&self, id: &str, run: impl Future<Output = T>) -> T {
+        let period = (self.settings.lease / 3).max(Duration::from_millis(10));
+        let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                outcome = &mut run => return outcome,
+                _ = beat.tick() => self.renew(id).await,
+            }
+        }
+    }
+
+    /// Extends the lease of the run of `id`; a lost lease cancels the run.
+    async fn renew(&self, id: &str) {
+        let Some(job) = self.lock_active().get(id).map(|run| run.job.clone()) else {
+            return;
+        };
+        match self.store.renew_job(&job, self.settings.lease).await {
+            Ok(()) => {}
+            Err(StoreError::LeaseLost { .. }) => {
+                if let Some(run) = self.lock_active().get_mut(id)
+                    && run.job == job
+                {
+                    run.lease_lost = true;
+                    run.cancel.cancel();
+                }
+            }
+            Err(error) => tracing::warn!(%id, %error, "cannot renew an execution job's lease"),
+        }
     }
 
     /// Whether a job is a recovery (its previous holder died) and what to
@@ -246,20 +299,23 @@ impl EmbeddedEngine {
 
     /// Writes the end of a run unless the runner already did (a terminal
     /// execution rejects it with FAILED_PRECONDITION, which is fine).
-    async fn report_end(&self, id: &str, phase: ExecutionPhase, error: Option<String>) {
-        if let Ok(current) = self.executions.get(id).await
-            && is_terminal(current.status.as_ref().map_or(0, |s| s.phase))
+    async fn report_end<K: ExecutionKind>(
+        &self,
+        kind: &K,
+        id: &str,
+        phase: ExecutionPhase,
+        error: Option<String>,
+    ) {
+        if let Ok(current) = kind.load(id).await
+            && is_terminal(K::phase(&current))
         {
             return;
         }
-        let status = AgentExecutionStatus {
-            phase: phase as i32,
-            error: error.unwrap_or_default(),
-            completed_at: now(),
-            ..Default::default()
-        };
-        match self.executions.update_status(id, status).await {
-            Ok(_) => {}
+        match kind
+            .write_end(id, phase as i32, error.unwrap_or_default())
+            .await
+        {
+            Ok(()) => {}
             Err(status) if status.code() == Code::FailedPrecondition => {}
             Err(status) => {
                 tracing::warn!(%id, error = %status.message(), "cannot record the end of a run")
@@ -267,10 +323,30 @@ impl EmbeddedEngine {
         }
     }
 
-    async fn fail(&self, id: &str, error: String) {
+    async fn fail<K: ExecutionKind>(&self, kind: &K, id: &str, error: String) {
         tracing::warn!(%id, %error, "execution failed before running");
-        self.report_end(id, ExecutionPhase::ExecutionFailed, Some(error))
+        self.report_end(kind, id, ExecutionPhase::ExecutionFailed, Some(error))
             .await;
+    }
+
+    /// Hands the final execution to the completer when a caller waits on
+    /// it (a callback token is stored).
+    async fn call_back<K: ExecutionKind>(&self, kind: &K, id: &str) {
+        let execution = match kind.load(id).await {
+            Ok(execution) => execution,
+            Err(status) => {
+                // Gone (deleted) or unreadable: its token is unknown, so
+                // nobody can be told; the caller's own timeout applies.
+                tracing::debug!(%id, error = %status.message(), "no callback: execution unreadable");
+                return;
+            }
+        };
+        let token = K::callback_token(&execution);
+        if token.is_empty() || !is_terminal(K::phase(&execution)) {
+            return;
+        }
+        let result = callback_result(K::into_final(execution));
+        self.completer.complete(token, result).await;
     }
 
     async fn complete(&self, job: &Job) {
@@ -299,12 +375,13 @@ enum Recovery {
     Fail(String),
 }
 
-/// Resolves when a job is enqueued (or the feed lagged: maybe one was).
-async fn job_enqueued(changes: &mut tokio::sync::broadcast::Receiver<Change>) {
+/// Resolves when a job is enqueued on `queue` (or the feed lagged: maybe
+/// one was).
+async fn job_enqueued(changes: &mut tokio::sync::broadcast::Receiver<Change>, queue: &str) {
     use tokio::sync::broadcast::error::RecvError;
     loop {
         match changes.recv().await {
-            Ok(Change::JobEnqueued { queue }) if queue == AGENT_EXECUTION_QUEUE => return,
+            Ok(Change::JobEnqueued { queue: enqueued }) if enqueued == queue => return,
             Ok(Change::Resync) | Err(RecvError::Lagged(_)) => return,
             Ok(_) => {}
             Err(RecvError::Closed) => std::future::pending::<()>().await,

@@ -1,4 +1,5 @@
-//! The execution phase state machine shared by every status writer.
+//! The execution phase state machine shared by every status writer, for
+//! both execution kinds (their `ExecutionPhase` enums share their numbers).
 
 use stigmer_api::agentic::agentexecution::v1::ExecutionPhase;
 

@@ -13,7 +13,8 @@ use tokio_util::sync::CancellationToken;
 use crate::downstream::AgentExecutionClient;
 
 /// How a run ended, as the runner saw it. The engine writes it when the
-/// runner did not report a terminal phase itself.
+/// runner did not report a terminal phase itself. Workflow runs use it too
+/// (both kinds' phase enums share their numbers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunOutcome {
     pub phase: ExecutionPhase,
@@ -56,7 +57,7 @@ impl AgentRunner for FakeRunner {
             ..Default::default()
         };
         if let Err(error) = status.update_status(id, started).await {
-            return failed(format!(
+            return RunOutcome::failed(format!(
                 "fake runner could not report progress: {}",
                 error.message()
             ));
@@ -83,7 +84,7 @@ impl AgentRunner for FakeRunner {
                 phase: ExecutionPhase::ExecutionCompleted,
                 error: None,
             },
-            Err(error) => failed(format!(
+            Err(error) => RunOutcome::failed(format!(
                 "fake runner could not report completion: {}",
                 error.message()
             )),
@@ -91,10 +92,12 @@ impl AgentRunner for FakeRunner {
     }
 }
 
-fn failed(error: String) -> RunOutcome {
-    RunOutcome {
-        phase: ExecutionPhase::ExecutionFailed,
-        error: Some(error),
+impl RunOutcome {
+    pub fn failed(error: impl Into<String>) -> Self {
+        RunOutcome {
+            phase: ExecutionPhase::ExecutionFailed,
+            error: Some(error.into()),
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! The execution side of the server as one unit for `App`: settings from
 //! the environment, the embedded engine, the stream registry and the
-//! AgentExecution controller.
+//! AgentExecution and WorkflowExecution controllers.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,12 +10,15 @@ use stigmer_pipeline::steps::SharedStore;
 use stigmer_runner::RunnerConfig;
 
 use super::{
-    AgentRunner, EmbeddedEngine, EmbeddedRunner, EngineSettings, ExecutionEngine, FakeRunner,
-    RecoveryPolicy,
+    AgentExecutions, AgentRunner, CallbackCompleter, EmbeddedEngine, EmbeddedRunner,
+    EngineSettings, ExecutionEngine, FakeRunner, FakeWorkflowRunner, LoggingCompleter,
+    RecoveryPolicy, WorkflowExecutions, WorkflowRunner,
 };
 use crate::domain::agentexecution::{AgentExecutionController, ExecutionDownstream};
+use crate::domain::workflowexecution::{WorkflowExecutionController, WorkflowExecutionDownstream};
 use crate::downstream::{
     AgentClient, AgentExecutionClient, AgentInstanceClient, SessionClient, SessionReader,
+    WorkflowClient, WorkflowExecutionClient, WorkflowInstanceClient,
 };
 use crate::streams::ExecutionStreams;
 
@@ -49,6 +52,9 @@ pub enum RunnerChoice {
 pub struct ExecutionSettings {
     pub engine: EngineSettings,
     pub runner: RunnerChoice,
+    /// Test-only: [`FakeWorkflowRunner`] working this long. Without it no
+    /// workflow runner exists yet and workflow executions fail at once.
+    pub fake_workflow_runner: Option<Duration>,
     /// Test-only: fail every create after its session was made.
     pub fail_after_session: bool,
 }
@@ -57,6 +63,7 @@ impl ExecutionSettings {
     /// `STIGMER_EXECUTION_WORKERS` (4), `STIGMER_EXECUTION_LEASE_SECS` (60),
     /// `STIGMER_EXECUTION_RECOVERY` (`retry-once` | `fail`), and the test
     /// hooks `STIGMER_TEST_FAKE_RUNNER=<millis>`,
+    /// `STIGMER_TEST_FAKE_WORKFLOW_RUNNER=<millis>`,
     /// `STIGMER_TEST_FAIL_AFTER_SESSION=1`.
     pub fn from_env() -> Result<Self, ExecutionSettingError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -119,28 +126,55 @@ impl ExecutionSettings {
                 });
             }
         }
+        match lookup("STIGMER_WORKFLOW_RUNNER").as_deref().map(str::trim) {
+            None | Some("" | "none") => {}
+            Some(other) => {
+                return Err(ExecutionSettingError::Invalid {
+                    variable: "STIGMER_WORKFLOW_RUNNER",
+                    value: other.to_owned(),
+                    expected: "none (this build has no workflow runner yet)",
+                });
+            }
+        }
         if let Some(millis) = number("STIGMER_TEST_FAKE_RUNNER", "milliseconds of fake work")? {
             settings.runner = RunnerChoice::Fake(Duration::from_millis(millis));
         }
+        settings.fake_workflow_runner = number(
+            "STIGMER_TEST_FAKE_WORKFLOW_RUNNER",
+            "milliseconds of fake work",
+        )?
+        .map(Duration::from_millis);
         settings.fail_after_session = lookup("STIGMER_TEST_FAIL_AFTER_SESSION")
             .is_some_and(|value| !value.is_empty() && value != "0");
         Ok(settings)
     }
 }
 
-/// The engine, streams and controller, built before the runtime and
+/// The engine, streams and controllers, built before the runtime and
 /// started once it serves.
 pub struct Executions {
     engine: Arc<EmbeddedEngine>,
     streams: ExecutionStreams,
     controller: AgentExecutionController,
+    workflow_controller: WorkflowExecutionController,
 }
 
 impl Executions {
+    /// Callers waiting on a callback token are only logged (no Temporal
+    /// engine yet).
     pub fn new(
         store: &SharedStore,
         channel: &InProcessChannel,
         settings: ExecutionSettings,
+    ) -> Executions {
+        Self::with_completer(store, channel, settings, Arc::new(LoggingCompleter))
+    }
+
+    pub fn with_completer(
+        store: &SharedStore,
+        channel: &InProcessChannel,
+        settings: ExecutionSettings,
+        completer: Arc<dyn CallbackCompleter>,
     ) -> Executions {
         let runner: Option<Arc<dyn AgentRunner>> = match settings.runner {
             RunnerChoice::None => None,
@@ -149,10 +183,20 @@ impl Executions {
             }
             RunnerChoice::Fake(work) => Some(Arc::new(FakeRunner { work })),
         };
+        let workflow_runner = settings
+            .fake_workflow_runner
+            .map(|work| Arc::new(FakeWorkflowRunner { work }) as Arc<dyn WorkflowRunner>);
         let engine = EmbeddedEngine::new(
             store.clone(),
-            runner,
-            AgentExecutionClient::new(channel.clone()),
+            AgentExecutions {
+                runner,
+                client: AgentExecutionClient::new(channel.clone()),
+            },
+            WorkflowExecutions {
+                runner: workflow_runner,
+                client: WorkflowExecutionClient::new(channel.clone()),
+            },
+            completer,
             settings.engine.clone(),
         );
         let streams = ExecutionStreams::new(store.clone());
@@ -169,15 +213,26 @@ impl Executions {
             streams.clone(),
         )
         .fail_after_session(settings.fail_after_session);
+        let workflow_controller = WorkflowExecutionController::new(
+            store.clone(),
+            WorkflowExecutionDownstream {
+                workflows: WorkflowClient::new(channel.clone()),
+                instances: WorkflowInstanceClient::new(channel.clone()),
+            },
+            engine.clone() as Arc<dyn ExecutionEngine>,
+            streams.clone(),
+        );
         Executions {
             engine,
             streams,
             controller,
+            workflow_controller,
         }
     }
 
     pub fn register(&self, builder: RuntimeBuilder) -> RuntimeBuilder {
-        self.controller.clone().register(builder)
+        let builder = self.controller.clone().register(builder);
+        self.workflow_controller.clone().register(builder)
     }
 
     /// Starts the worker pool.

@@ -8,22 +8,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use std::sync::Arc;
 use stigmer_api::Resource;
 use stigmer_api::agentic::agent::v1::Agent;
 use stigmer_api::agentic::agentexecution::v1::{AgentExecution, ExecutionPhase};
 use stigmer_api::agentic::agentinstance::v1::{AgentInstance, AgentInstanceSpec};
 use stigmer_api::agentic::session::v1::{Session, SessionSpec};
 use stigmer_api::commons::apiresource::{ApiResourceMetadata, ApiResourceOwnerScope};
-use stigmer_pipeline::index::record_of;
-use stigmer_pipeline::steps::{BuildNewState, ResolveSlug, SharedStore};
+use stigmer_pipeline::steps::{BuildNewState, ResolveSlug};
 use stigmer_pipeline::{ApiError, Pipeline, RequestContext, Step};
-use stigmer_store::WriteBatch;
 use tonic::{Code, Request, Response, Status};
 
 use super::{AgentExecutionController, ExecutionDownstream};
 use crate::domain::standard;
-use crate::engine::ExecutionEngine;
+use crate::engine::PersistWithDispatch;
 
 type Ctx = RequestContext<AgentExecution, AgentExecution>;
 
@@ -48,10 +45,10 @@ impl AgentExecutionController {
         let pipeline = pipeline
             .step(CheckGivenSession(self.downstream.clone()))
             .step(SetPending)
-            .step(PersistWithDispatch {
-                store: self.store.clone(),
-                engine: self.engine.clone(),
-            });
+            .step(PersistWithDispatch::new(
+                self.store.clone(),
+                self.engine.clone(),
+            ));
         standard::run(pipeline, request).await
     }
 }
@@ -334,31 +331,17 @@ impl Step<AgentExecution, AgentExecution> for SetPending {
     }
 
     async fn run(&self, ctx: &mut Ctx) -> Result<(), ApiError> {
-        ctx.new_state
-            .status
-            .get_or_insert_with(Default::default)
-            .phase = ExecutionPhase::ExecutionPending as i32;
-        Ok(())
-    }
-}
-
-/// The execution and the job that runs it, committed together.
-struct PersistWithDispatch {
-    store: SharedStore,
-    engine: Arc<dyn ExecutionEngine>,
-}
-
-#[async_trait]
-impl Step<AgentExecution, AgentExecution> for PersistWithDispatch {
-    fn name(&self) -> &'static str {
-        "persist_with_dispatch"
-    }
-
-    async fn run(&self, ctx: &mut Ctx) -> Result<(), ApiError> {
-        let mut batch = WriteBatch::new();
-        batch.create(record_of(&ctx.new_state));
-        batch.enqueue_job(self.engine.dispatch_job(ctx.new_state.id()));
-        self.store.write(batch).await?;
+        // The token handshake: the caller's token (an instruction, in the
+        // spec) is kept where the proto says it is stored, in the status.
+        let token = ctx
+            .new_state
+            .spec
+            .as_ref()
+            .map(|s| s.callback_token.clone())
+            .unwrap_or_default();
+        let status = ctx.new_state.status.get_or_insert_with(Default::default);
+        status.phase = ExecutionPhase::ExecutionPending as i32;
+        status.callback_token = token;
         Ok(())
     }
 }

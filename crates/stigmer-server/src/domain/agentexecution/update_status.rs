@@ -8,22 +8,14 @@
 //! changes follow [`check_transition`]. A CANCELLED phase is stored and
 //! then the engine stops the run.
 
-use stigmer_api::ApiResourceKind;
 use stigmer_api::agentic::agentexecution::v1::{
     AgentExecution, AgentExecutionStatus, AgentExecutionUpdateStatusInput, ExecutionPhase,
 };
 use stigmer_pipeline::ApiError;
-use stigmer_pipeline::index::record_of;
-use stigmer_pipeline::steps::decode_record;
-use stigmer_store::{PutMode, StoreError};
 use tonic::{Request, Response, Status};
 
 use super::AgentExecutionController;
-use crate::engine::check_transition;
-
-/// Concurrent writers are few (a runner and maybe a client); this bounds a
-/// pathological livelock, not normal contention.
-const MAX_ATTEMPTS: usize = 64;
+use crate::engine::{check_transition, merge_stored};
 
 impl AgentExecutionController {
     pub(super) async fn update_status(
@@ -37,41 +29,22 @@ impl AgentExecutionController {
         let Some(status) = input.status else {
             return Err(Status::invalid_argument("status is required"));
         };
-        let updated = self.merge_status(&input.execution_id, &status).await?;
+        let updated = merge_stored(
+            &self.store,
+            &input.execution_id,
+            |execution: &mut AgentExecution| {
+                let current = execution.status.get_or_insert_with(Default::default);
+                check_transition(current.phase, status.phase)
+                    .map_err(ApiError::FailedPrecondition)?;
+                merge(current, &status);
+                Ok(())
+            },
+        )
+        .await?;
         if status.phase == ExecutionPhase::ExecutionCancelled as i32 {
             self.engine.request_cancel(&input.execution_id);
         }
         Ok(Response::new(updated))
-    }
-
-    async fn merge_status(
-        &self,
-        id: &str,
-        status: &AgentExecutionStatus,
-    ) -> Result<AgentExecution, ApiError> {
-        for _ in 0..MAX_ATTEMPTS {
-            let record = self
-                .store
-                .get(ApiResourceKind::AgentExecution, id)
-                .await?
-                .ok_or_else(|| ApiError::NotFound(format!("AgentExecution not found: {id}")))?;
-            let mut execution: AgentExecution = decode_record(&record)?;
-            let current = execution.status.get_or_insert_with(Default::default);
-            check_transition(current.phase, status.phase).map_err(ApiError::FailedPrecondition)?;
-            merge(current, status);
-            match self
-                .store
-                .put(record_of(&execution), PutMode::IfRevision(record.revision))
-                .await
-            {
-                Ok(_) => return Ok(execution),
-                Err(StoreError::RevisionMismatch { .. }) => continue,
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Err(ApiError::Aborted(format!(
-            "execution {id} is being updated too often; retry"
-        )))
     }
 }
 
