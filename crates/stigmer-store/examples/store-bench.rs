@@ -5,8 +5,8 @@
 //! measures, one operation at a time: a durable put (create, committed and
 //! synced), get by id, get by slug, one list page of 50 (after a cursor in
 //! the middle of the kind), one child-list page of 50 (a random session's
-//! children), and — as the floor — get by id on a bare rusqlite connection
-//! to the same file. SQLite always; PostgreSQL too when
+//! children), and — as the floor, interleaved with the store's gets — get
+//! by id on a bare rusqlite connection to the same file. SQLite always; PostgreSQL too when
 //! `STIGMER_TEST_POSTGRES_URL` is set.
 //!
 //! The last line compares medians (the machine may be shared; medians are
@@ -102,7 +102,12 @@ where
 }
 
 /// Every measured operation against one store holding `count` records.
-async fn measure(backend: &'static str, store: Arc<dyn Store>, count: usize) -> Vec<Stats> {
+async fn measure(
+    backend: &'static str,
+    store: Arc<dyn Store>,
+    count: usize,
+    floor_path: Option<&std::path::Path>,
+) -> Vec<Stats> {
     let mut rng = rand::rng();
     let ids: Vec<usize> = (0..20_000).map(|_| rng.random_range(0..count)).collect();
     let sessions: Vec<usize> = (0..2_000)
@@ -129,15 +134,32 @@ async fn measure(backend: &'static str, store: Arc<dyn Store>, count: usize) -> 
     .await;
     stat("durable put (create)", samples);
 
-    let samples = time(ids.len(), |i| {
-        let store = store.clone();
-        let id = format!("aex-{:08}", ids[i]);
-        async move {
+    // Get by id through the store and on a bare connection to the same
+    // file, interleaved in small rounds so machine noise hits both alike.
+    let bare = floor_path.map(bare_connection);
+    let (mut gets, mut floor_gets) = (Vec::new(), Vec::new());
+    for round in ids.chunks(200) {
+        for &n in round {
+            let id = format!("aex-{n:08}");
+            let start = Instant::now();
             assert!(store.get(AgentExecution, &id).await.unwrap().is_some());
+            gets.push(start.elapsed());
         }
-    })
-    .await;
-    stat("get by id", samples);
+        if let Some(conn) = &bare {
+            for &n in round {
+                let id = format!("aex-{n:08}");
+                let start = Instant::now();
+                let data: Vec<u8> = conn
+                    .prepare_cached(FLOOR_GET)
+                    .unwrap()
+                    .query_row(rusqlite::params!["agent_execution", id], |row| row.get(0))
+                    .unwrap();
+                floor_gets.push(start.elapsed());
+                assert!(!data.is_empty());
+            }
+        }
+    }
+    stat("get by id", gets);
 
     let samples = time(ids.len(), |i| {
         let store = store.clone();
@@ -223,18 +245,34 @@ async fn measure(backend: &'static str, store: Arc<dyn Store>, count: usize) -> 
     }
     let per_get = start.elapsed() / (concurrent * rounds) as u32;
     stat("get by id, 8 in flight (time/get)", vec![per_get; 1]);
+    if bare.is_some() {
+        stats.push(Stats {
+            backend: "rusqlite",
+            records: count,
+            operation: "get by id (bare rusqlite, floor)",
+            samples: floor_gets,
+        });
+    }
     stats
 }
 
-/// Get by id on a bare rusqlite connection (same pragmas as the store's
-/// connections): the floor the store is compared with; and the store's own
-/// SQL (with the revision join) on that connection, to tell SQL cost from
-/// the cost of leaving the async runtime.
-fn floor(path: &std::path::Path, count: usize) -> Vec<Stats> {
+/// The floor's query: get by id on a bare rusqlite connection.
+const FLOOR_GET: &str = "SELECT data FROM resources WHERE kind = ?1 AND id = ?2";
+
+/// A bare connection with the cache pragmas of the store's connections.
+fn bare_connection(path: &std::path::Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.pragma_update(None, "cache_size", -64_000).unwrap();
     conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)
         .unwrap();
+    conn
+}
+
+/// For context: a durable insert and the store's own get SQL (with the
+/// revision join) on a bare connection, to tell SQL cost from the cost of
+/// the store's plumbing.
+fn floor(path: &std::path::Path, count: usize) -> Vec<Stats> {
+    let conn = bare_connection(path);
     let mut rng = rand::rng();
     let mut run = |sql: &str, operation: &'static str| {
         let mut samples = Vec::with_capacity(20_000);
@@ -281,10 +319,6 @@ fn floor(path: &std::path::Path, count: usize) -> Vec<Stats> {
     vec![
         put_floor,
         run(
-            "SELECT data FROM resources WHERE kind = ?1 AND id = ?2",
-            "get by id (bare rusqlite, floor)",
-        ),
-        run(
             "SELECT CAST(r.data AS BLOB), i.revision FROM resources r
              LEFT JOIN resource_index i ON i.kind = r.kind AND i.id = r.id
              WHERE r.kind = ?1 AND r.id = ?2",
@@ -304,7 +338,7 @@ async fn main() {
         let start = Instant::now();
         load(store.as_ref(), count).await;
         eprintln!("sqlite: loaded {count} records in {:.1?}", start.elapsed());
-        all.extend(measure("sqlite", store.clone(), count).await);
+        all.extend(measure("sqlite", store.clone(), count, Some(&path)).await);
         all.extend(floor(&path, count));
         store.close().await.unwrap();
     }
@@ -323,7 +357,7 @@ async fn main() {
                 "postgres: loaded {count} records in {:.1?}",
                 start.elapsed()
             );
-            all.extend(measure("postgres", store.clone(), count).await);
+            all.extend(measure("postgres", store.clone(), count, None).await);
             store.close().await.unwrap();
             let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
                 .await

@@ -414,15 +414,18 @@ async fn a_newer_schema_is_refused() {
 #[tokio::test]
 async fn every_connection_is_configured() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(SqliteOptions::new(dir.path().join("stigmer.db")).readers(3))
-        .await
-        .unwrap();
+    let options = SqliteOptions::new(dir.path().join("stigmer.db"))
+        .readers(3)
+        .inline_readers(2);
+    let store = SqliteStore::open(options).await.unwrap();
     let settings = store.connection_settings();
-    assert_eq!(settings.len(), 4, "the writer and three readers");
+    assert_eq!(settings.len(), 6, "the writer, three reader threads, two inline readers");
     for (n, connection) in settings.iter().enumerate() {
         assert_eq!(connection.journal_mode, "wal");
         assert_eq!(connection.synchronous, 2, "FULL");
-        assert_eq!(connection.busy_timeout_ms, 5000);
+        // Inline readers run on the async runtime and must never wait.
+        let waits = if n < 4 { 5000 } else { 0 };
+        assert_eq!(connection.busy_timeout_ms, waits);
         assert!(connection.foreign_keys);
         assert_eq!(connection.query_only, n > 0, "only readers are read-only");
     }

@@ -2,6 +2,7 @@
 
 mod backfill;
 mod connection;
+mod inline;
 mod read;
 mod schema;
 mod workers;
@@ -20,6 +21,7 @@ use tokio::sync::{broadcast, oneshot};
 pub use connection::ConnectionSettings;
 pub use schema::SCHEMA_VERSION;
 
+use self::inline::{Inline, InlineReaders};
 use self::read::AuditColumn;
 use self::workers::{Queues, ReadJob, Task, WriteJob};
 use crate::batch::{WriteBatch, WriteOutcome};
@@ -36,6 +38,9 @@ pub struct SqliteOptions {
     pub path: PathBuf,
     /// Reader threads, each with its own connection.
     pub readers: usize,
+    /// Connections for point reads run on the caller's thread (see
+    /// `inline.rs`); 0 sends every read to the reader threads.
+    pub inline_readers: usize,
     /// How long a connection waits for a lock another process holds.
     pub busy_timeout: Duration,
     /// Computes index values of rows that have none (see [`Indexer`]).
@@ -52,6 +57,7 @@ impl SqliteOptions {
         SqliteOptions {
             path: path.into(),
             readers: 4,
+            inline_readers: std::thread::available_parallelism().map_or(2, |n| n.get().min(8)),
             busy_timeout: Duration::from_secs(5),
             indexer: Arc::new(no_index),
             index_version: 0,
@@ -72,6 +78,11 @@ impl SqliteOptions {
         self.readers = readers.max(1);
         self
     }
+
+    pub fn inline_readers(mut self, inline_readers: usize) -> Self {
+        self.inline_readers = inline_readers;
+        self
+    }
 }
 
 impl std::fmt::Debug for SqliteOptions {
@@ -79,6 +90,7 @@ impl std::fmt::Debug for SqliteOptions {
         f.debug_struct("SqliteOptions")
             .field("path", &self.path)
             .field("readers", &self.readers)
+            .field("inline_readers", &self.inline_readers)
             .field("busy_timeout", &self.busy_timeout)
             .field("index_version", &self.index_version)
             .field("feed_capacity", &self.feed_capacity)
@@ -88,10 +100,12 @@ impl std::fmt::Debug for SqliteOptions {
 
 /// The SQLite store: one file, a writer thread and reader threads.
 ///
-/// Every call hands its SQL to one of those threads, so the async runtime
-/// never blocks on disk; the price is two thread wake-ups per call (a few
-/// microseconds on bare metal, tens on a busy VM), which `store-bench`
-/// shows next to the same SQL on a bare connection. Writes queued while a
+/// Writes, lists and history reads hand their SQL to one of those threads,
+/// so the async runtime never blocks on disk or on a lock; that costs two
+/// thread wake-ups per call (a few microseconds on bare metal, tens on a
+/// busy VM). Point reads — get, exists, get by slug — are cheaper than that
+/// hand-off and run on the caller's thread instead (`inline.rs`), falling
+/// back to the reader threads whenever they could wait. Writes queued while a
 /// commit is syncing are committed together (group commit), each in its
 /// own savepoint, so a failing batch never takes another one down.
 ///
@@ -100,6 +114,7 @@ impl std::fmt::Debug for SqliteOptions {
 pub struct SqliteStore {
     path: PathBuf,
     queues: RwLock<Option<Queues>>,
+    inline: InlineReaders,
     threads: Mutex<Vec<JoinHandle<()>>>,
     feed: broadcast::Sender<Change>,
     settings: Vec<ConnectionSettings>,
@@ -151,6 +166,15 @@ impl SqliteStore {
             settings.push(reader_settings);
         }
 
+        // No busy timeout: an inline read must never wait (see inline.rs).
+        let mut inline = Vec::with_capacity(options.inline_readers);
+        for _ in 0..options.inline_readers {
+            let (reader, reader_settings) =
+                connection::open(&options.path, connection::Role::Reader, Duration::ZERO)?;
+            inline.push(reader);
+            settings.push(reader_settings);
+        }
+
         let (write_tx, write_rx) = crossbeam_channel::unbounded::<WriteJob>();
         let (read_tx, read_rx) = crossbeam_channel::unbounded::<ReadJob>();
         let mut threads =
@@ -168,6 +192,7 @@ impl SqliteStore {
                 writer: write_tx,
                 readers: read_tx,
             })),
+            inline: InlineReaders::new(inline),
             threads: Mutex::new(threads),
             feed,
             settings,
@@ -180,8 +205,8 @@ impl SqliteStore {
         &self.path
     }
 
-    /// The pragmas of every connection (writer first), as read back when
-    /// each was opened.
+    /// The pragmas of every connection (writer first, then the reader
+    /// threads', then the inline readers'), as read back when each was opened.
     pub fn connection_settings(&self) -> &[ConnectionSettings] {
         &self.settings
     }
@@ -214,6 +239,18 @@ impl SqliteStore {
         answer.await.map_err(|_| stopped())?
     }
 
+    /// A point read: inline when possible, else on a reader thread.
+    async fn point_read<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        match self.inline.try_read(work) {
+            Inline::Done(answer) => answer,
+            Inline::Deferred(work) => self.read(move |conn| work(conn)).await,
+        }
+    }
+
     async fn write_with<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -243,12 +280,14 @@ fn stopped() -> StoreError {
 impl Store for SqliteStore {
     async fn get(&self, kind: ApiResourceKind, id: &str) -> StoreResult<Option<Record>> {
         let id = id.to_owned();
-        self.read(move |conn| read::get(conn, kind, &id)).await
+        self.point_read(move |conn| read::get(conn, kind, &id))
+            .await
     }
 
     async fn exists(&self, kind: ApiResourceKind, id: &str) -> StoreResult<bool> {
         let id = id.to_owned();
-        self.read(move |conn| read::exists(conn, kind, &id)).await
+        self.point_read(move |conn| read::exists(conn, kind, &id))
+            .await
     }
 
     async fn get_by_slug(
@@ -258,7 +297,7 @@ impl Store for SqliteStore {
         slug: &str,
     ) -> StoreResult<Option<Record>> {
         let (org, slug) = (org.to_owned(), slug.to_owned());
-        self.read(move |conn| read::get_by_slug(conn, kind, &org, &slug))
+        self.point_read(move |conn| read::get_by_slug(conn, kind, &org, &slug))
             .await
     }
 
@@ -335,6 +374,7 @@ impl Store for SqliteStore {
     async fn close(&self) -> StoreResult<()> {
         // Dropping the senders lets each thread finish what is queued and
         // exit; joining them means the file is released when close returns.
+        self.inline.close();
         let queues = self.queues.write().map_err(|_| StoreError::Closed)?.take();
         drop(queues);
         let threads = std::mem::take(&mut *self.threads.lock().map_err(|_| StoreError::Closed)?);
