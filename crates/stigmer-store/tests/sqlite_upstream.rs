@@ -419,7 +419,11 @@ async fn every_connection_is_configured() {
         .inline_readers(2);
     let store = SqliteStore::open(options).await.unwrap();
     let settings = store.connection_settings();
-    assert_eq!(settings.len(), 6, "the writer, three reader threads, two inline readers");
+    assert_eq!(
+        settings.len(),
+        6,
+        "the writer, three reader threads, two inline readers"
+    );
     for (n, connection) in settings.iter().enumerate() {
         assert_eq!(connection.journal_mode, "wal");
         assert_eq!(connection.synchronous, 2, "FULL");

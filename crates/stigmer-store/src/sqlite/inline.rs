@@ -133,6 +133,9 @@ mod tests {
         };
         assert!(matches!(pool.try_read(|_| busy()), Inline::Deferred(_)));
         let other = pool.try_read(|_| Err::<(), _>(StoreError::invalid("nope")));
-        assert!(matches!(other, Inline::Done(Err(StoreError::InvalidArgument(_)))));
+        assert!(matches!(
+            other,
+            Inline::Done(Err(StoreError::InvalidArgument(_)))
+        ));
     }
 }
