@@ -77,7 +77,8 @@
 //! descriptors must be registered with [`RuntimeBuilder::descriptors`] —
 //! [`RuntimeBuilder::build`] refuses a service it could not validate.
 //! Health (`grpc.health.v1`) and reflection (v1 and v1alpha) are added by
-//! the runtime.
+//! the runtime; [`RuntimeBuilder::health_header`] attaches facts about the
+//! server (version, data dir, start time) to every health answer.
 //!
 //! # What a handler finds in its request
 //!
@@ -107,6 +108,7 @@
 mod audit;
 mod context;
 mod error;
+mod health;
 mod in_process;
 mod layers;
 mod method;

@@ -15,6 +15,7 @@ use tonic_health::server::HealthReporter;
 
 use crate::audit::{AuditSink, TracingAuditSink};
 use crate::error::Error;
+use crate::health::WithHeaders;
 use crate::in_process::InProcessChannel;
 use crate::layers::{BearerTokens, RpcService, StackConfig, layer_stack};
 use crate::method::{KindResolver, MethodTable};
@@ -56,6 +57,7 @@ pub struct RuntimeBuilder {
     audit: Arc<dyn AuditSink>,
     max_concurrent_calls: usize,
     channel: InProcessChannel,
+    health_headers: Vec<(String, String)>,
 }
 
 impl Default for RuntimeBuilder {
@@ -70,6 +72,7 @@ impl Default for RuntimeBuilder {
             audit: Arc::new(TracingAuditSink),
             max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
             channel: InProcessChannel::unbound(),
+            health_headers: Vec::new(),
         }
     }
 }
@@ -141,6 +144,14 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Adds a response header to every `grpc.health.v1.Health` answer (a
+    /// fact about the server, such as its version); names are lowercase
+    /// and values printable ASCII, or [`RuntimeBuilder::build`] refuses them.
+    pub fn health_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.health_headers.push((name.into(), value.into()));
+        self
+    }
+
     /// Adds health and reflection, wraps the routes in the layer stack and
     /// connects the in-process channel.
     pub fn build(self) -> Result<Runtime, Error> {
@@ -155,10 +166,15 @@ impl RuntimeBuilder {
             )));
         }
 
+        let mut health_headers = http::HeaderMap::new();
+        for (name, value) in &self.health_headers {
+            let (name, value) = crate::health::header(name, value)?;
+            health_headers.insert(name, value);
+        }
         let (health, health_service) = tonic_health::server::health_reporter();
         let mut routes = self.routes;
         routes
-            .add_service(health_service)
+            .add_service(WithHeaders::new(health_service, health_headers))
             .add_service(reflection(&self.reflection_sets).build_v1()?)
             .add_service(reflection(&self.reflection_sets).build_v1alpha()?);
         let routes: Routes = routes.routes().prepare();

@@ -106,6 +106,33 @@ async fn health_reports_serving_for_the_server_and_each_service() {
 }
 
 #[tokio::test]
+async fn health_answers_carry_the_configured_headers_on_both_transports() {
+    let harness = Harness::start_with(|builder| {
+        builder
+            .health_header("stigmer-version", "9.9.9")
+            .health_header("stigmer-pid", "42")
+    })
+    .await;
+    for via in Via::BOTH {
+        let response = HealthClient::new(harness.channel(via).await)
+            .check(HealthCheckRequest::default())
+            .await
+            .unwrap();
+        let header = |name: &str| response.metadata().get(name).unwrap().to_str().unwrap();
+        assert_eq!(header("stigmer-version"), "9.9.9", "{via:?}");
+        assert_eq!(header("stigmer-pid"), "42", "{via:?}");
+    }
+}
+
+#[test]
+fn unreadable_health_headers_are_refused_at_build_time() {
+    let built = stigmer_grpc_test_service::runtime(|builder| {
+        builder.health_header("stigmer-data-dir", "/home/zo\u{eb}")
+    });
+    assert!(built.is_err());
+}
+
+#[tokio::test]
 async fn shutdown_lets_calls_finish_and_ends_open_streams() {
     let mut harness = Harness::start().await;
     let mut trouble = harness.trouble(Via::Network).await;

@@ -72,17 +72,24 @@ impl App {
             Some(key) => SecretCipher::from_base64(key)?,
             None => SecretCipher::load_or_create(&config.encryption_key_path()?)?,
         };
-        let app = App::with_store(store, tokens, config.storage_path()?, secrets)?;
+        let app = App::with_store(
+            store,
+            tokens,
+            config.storage_path()?,
+            secrets,
+            &config.data_dir()?,
+        )?;
         Ok(app)
     }
 
     /// Builds the runtime over an open store; skill artifacts go under
-    /// `storage_path`.
+    /// `storage_path`; `data_dir` is reported by the health service.
     pub fn with_store(
         store: SharedStore,
         tokens: BearerTokens,
         storage_path: std::path::PathBuf,
         secrets: SecretCipher,
+        data_dir: &std::path::Path,
     ) -> Result<App, AppError> {
         let builder = Runtime::builder()
             .descriptors(
@@ -90,6 +97,7 @@ impl App {
                 stigmer_api::FILE_DESCRIPTOR_SET,
             )
             .bearer_tokens(tokens);
+        let builder = crate::facts::health_headers(builder, data_dir);
         let channel = builder.in_process_channel();
         let executions = Executions::new(&store, &channel, ExecutionSettings::from_env()?);
         let workflows = WorkflowClient::new(channel.clone());

@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod downstream;
 pub mod engine;
+mod facts;
 pub mod secrets;
 pub mod streams;
 
