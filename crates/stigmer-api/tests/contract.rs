@@ -102,7 +102,22 @@ const EXPECTED_PATHS: [&str; 75] = [
     "/ai.stigmer.agentic.workflowrunner.v1.WorkflowRunnerServiceController/resumeExecution",
 ];
 
+/// Our declared extensions: rpcs upstream does not have, in our own
+/// package (`ai.stigmer.extensions.v1`). They are additive — upstream
+/// clients never call them — so the upstream contract above must still
+/// hold exactly for every other package. Anything new here is a deliberate
+/// decision, not drift.
+const EXTENSION_PACKAGE: &str = "ai.stigmer.extensions.v1";
+const EXTENSION_PATHS: [&str; 1] = ["/ai.stigmer.extensions.v1.ResourceQueryController/list"];
+
+/// Paths of the upstream packages (extensions left out).
 fn rpc_paths(filter: impl Fn(&prost_reflect::MethodDescriptor) -> bool) -> Vec<String> {
+    all_rpc_paths(|method| {
+        method.parent_service().package_name() != EXTENSION_PACKAGE && filter(method)
+    })
+}
+
+fn all_rpc_paths(filter: impl Fn(&prost_reflect::MethodDescriptor) -> bool) -> Vec<String> {
     let mut paths: Vec<String> = DESCRIPTOR_POOL
         .services()
         .flat_map(|service| service.methods().collect::<Vec<_>>())
@@ -116,6 +131,24 @@ fn rpc_paths(filter: impl Fn(&prost_reflect::MethodDescriptor) -> bool) -> Vec<S
 #[test]
 fn descriptors_serve_exactly_the_75_rpc_paths_of_the_spec() {
     assert_eq!(rpc_paths(|_| true), EXPECTED_PATHS);
+}
+
+#[test]
+fn the_only_other_paths_are_the_declared_extensions_in_their_own_package() {
+    let extra: Vec<String> =
+        all_rpc_paths(|method| method.parent_service().package_name() == EXTENSION_PACKAGE);
+    assert_eq!(extra, EXTENSION_PATHS);
+    assert_eq!(
+        all_rpc_paths(|_| true).len(),
+        EXPECTED_PATHS.len() + EXTENSION_PATHS.len(),
+        "no rpc outside the upstream packages and the extension package"
+    );
+    let extension_kind =
+        KindRegistry::global().kind_of_service("ai.stigmer.extensions.v1.ResourceQueryController");
+    assert_eq!(
+        extension_kind, None,
+        "it serves every kind, so it names none"
+    );
 }
 
 #[test]
@@ -160,6 +193,7 @@ fn generated_servers_are_named_after_the_descriptor_services() {
         mcpserver::v1::mcp_server_command_controller_server::SERVICE_NAME,
         mcpserver::v1::mcp_server_query_controller_server::SERVICE_NAME,
         workflowrunner::v1::workflow_runner_service_controller_server::SERVICE_NAME,
+        stigmer_api::ai::stigmer::extensions::v1::resource_query_controller_server::SERVICE_NAME,
     ]);
     let described: BTreeSet<String> = DESCRIPTOR_POOL
         .services()

@@ -15,6 +15,7 @@ use crate::domain::agentinstance::AgentInstanceController;
 use crate::domain::environment::EnvironmentController;
 use crate::domain::executioncontext::ExecutionContextController;
 use crate::domain::mcpserver::McpServerController;
+use crate::domain::resources::ResourceController;
 use crate::domain::session::SessionController;
 use crate::domain::skill::SkillController;
 use crate::domain::workflow::WorkflowController;
@@ -111,6 +112,7 @@ impl App {
         let builder = EnvironmentController::new(store.clone(), secrets.clone()).register(builder);
         let builder =
             ExecutionContextController::new(store.clone(), secrets.clone()).register(builder);
+        let builder = ResourceController::new(store.clone(), secrets.clone()).register(builder);
         let builder = McpServerController::new(store.clone(), secrets).register(builder);
         let builder = WorkflowController::new(store.clone(), workflow_instances).register(builder);
         let builder = WorkflowInstanceController::new(store.clone(), workflows).register(builder);

@@ -9,10 +9,21 @@ use stigmer_api::DESCRIPTOR_POOL;
 /// How the spec writes "nothing set".
 pub const NONE: &str = "—";
 
+/// Packages under `proto/ai/stigmer/` that are our declared additions to
+/// the upstream API, not part of it: the spec does not list them, so they
+/// are left out of every comparison (their paths are pinned in
+/// `contract.rs`). Explicit, so an accidental new package still fails.
+pub const EXTENSION_PACKAGES: [&str; 1] = ["ai.stigmer.extensions.v1"];
+
+pub fn is_extension(package: &str) -> bool {
+    EXTENSION_PACKAGES.contains(&package)
+}
+
+/// The files of the upstream API (extensions left out).
 pub fn own_files() -> impl Iterator<Item = FileDescriptor> {
     DESCRIPTOR_POOL
         .files()
-        .filter(|file| file.name().starts_with("ai/stigmer/"))
+        .filter(|file| file.name().starts_with("ai/stigmer/") && !is_extension(file.package_name()))
 }
 
 pub fn kind_name(kind: &Kind) -> String {

@@ -200,9 +200,10 @@ pub fn cel_detail(id: &str, expression: &str, message: &str) -> String {
 /// Every CEL rule and regex of our own messages, as §25 entries.
 pub fn descriptor_rule_entries() -> BTreeSet<String> {
     let mut entries = BTreeSet::new();
-    let own = DESCRIPTOR_POOL
-        .all_messages()
-        .filter(|m| m.parent_file().name().starts_with("ai/stigmer/"));
+    let own = DESCRIPTOR_POOL.all_messages().filter(|m| {
+        m.parent_file().name().starts_with("ai/stigmer/")
+            && !super::descriptors::is_extension(m.package_name())
+    });
     for message in own {
         if let Some(rules) = option::<MessageRules>(&message.options(), "buf.validate.message") {
             entries.insert(format!("{} [message rules] {rules:?}", message.full_name()));

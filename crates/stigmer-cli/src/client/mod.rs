@@ -2,6 +2,7 @@
 
 pub mod connection;
 pub mod error;
+pub mod resource_list;
 pub mod resources;
 
 pub use connection::Connection;

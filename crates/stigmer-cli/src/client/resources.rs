@@ -45,10 +45,13 @@ pub struct ListQuery {
     /// The parent's id: agent for agent instances and sessions, workflow for
     /// workflow instances and executions, session for agent executions.
     pub parent_id: Option<String>,
+    /// Only this organization's resources, for kinds listed through the
+    /// list extension; empty means every organization.
+    pub org: String,
 }
 
 impl ListQuery {
-    fn page_token(&self) -> String {
+    pub(super) fn page_token(&self) -> String {
         if self.page <= 1 {
             String::new()
         } else {
@@ -372,9 +375,20 @@ impl Resources {
     }
 
     /// One page of the resources of a kind. The wire contract has list rpcs
-    /// for sessions and executions only; instances are listed per parent.
+    /// for sessions and executions only, and instances per parent; every
+    /// other unfiltered list goes through our list extension.
     pub async fn list(&self, kind: ResourceKind, query: &ListQuery) -> Result<Page, ClientError> {
         let c = &self.conn;
+        if query.parent_id.is_none()
+            && !matches!(
+                kind,
+                ResourceKind::Session
+                    | ResourceKind::AgentExecution
+                    | ResourceKind::WorkflowExecution
+            )
+        {
+            return super::resource_list::list(c, kind, query).await;
+        }
         let page_size = query.page_size_i32();
         let page_token = query.page_token();
         let pages = |n: i32| u32::try_from(n).ok().filter(|n| *n > 0);
@@ -459,32 +473,11 @@ impl Resources {
                         items: list.entries.into_iter().map(|m| m.transcode_to_dynamic()).collect(),
                     }
                 }),
-            (ResourceKind::AgentInstance, None) => {
-                return Err(ClientError::Unsupported {
-                    operation: "listing without a parent",
-                    kind: kind.cli_name(),
-                    hint: "; list the instances of one agent with --agent NAME".to_owned(),
-                });
-            }
-            (ResourceKind::WorkflowInstance, None) => {
-                return Err(ClientError::Unsupported {
-                    operation: "listing without a parent",
-                    kind: kind.cli_name(),
-                    hint: "; list the instances of one workflow with --workflow NAME".to_owned(),
-                });
-            }
             (kind, Some(_)) if !matches!(kind, ResourceKind::Session | ResourceKind::AgentExecution | ResourceKind::WorkflowExecution | ResourceKind::AgentInstance | ResourceKind::WorkflowInstance) => {
                 return Err(ClientError::Invalid(format!("{kind}s have no parent to filter by")));
             }
             (kind, _) => {
-                return Err(ClientError::Unsupported {
-                    operation: "listing",
-                    kind: kind.cli_name(),
-                    hint: format!(
-                        " (it has no list rpc); get one by name with `stigmer get {} NAME`",
-                        kind.cli_name()
-                    ),
-                });
+                return super::resource_list::list(c, kind, query).await;
             }
         };
         result.map_err(|s| self.status(s))

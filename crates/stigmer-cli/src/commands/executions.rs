@@ -17,6 +17,7 @@ pub async fn list(ctx: &Context, args: ExecutionsArgs) -> anyhow::Result<u8> {
         page: args.page.max(1),
         page_size: args.page_size.clamp(1, 1000),
         parent_id: args.session,
+        org: ctx.org.clone(),
     };
     let mut page = api.list(ResourceKind::AgentExecution, &query).await?;
     page.items.sort_by_key(|e| std::cmp::Reverse(created_at(e)));

@@ -36,6 +36,7 @@ pub async fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<u8> {
         page: args.page.max(1),
         page_size: args.page_size.clamp(1, 1000),
         parent_id,
+        org: ctx.org.clone(),
     };
     let page = api.list(kind, &query).await?;
     resources::print_many(kind, &page.items, args.output.output)?;

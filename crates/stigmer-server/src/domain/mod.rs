@@ -8,6 +8,7 @@ mod call;
 pub mod environment;
 pub mod executioncontext;
 pub mod mcpserver;
+pub mod resources;
 mod sealed;
 pub mod session;
 pub mod skill;
