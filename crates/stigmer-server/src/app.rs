@@ -73,24 +73,34 @@ impl App {
             Some(key) => SecretCipher::from_base64(key)?,
             None => SecretCipher::load_or_create(&config.encryption_key_path()?)?,
         };
-        let app = App::with_store(
+        let app = App::build(
             store,
             tokens,
             config.storage_path()?,
             secrets,
-            &config.data_dir()?,
+            Some(&config.data_dir()?),
         )?;
         Ok(app)
     }
 
     /// Builds the runtime over an open store; skill artifacts go under
-    /// `storage_path`; `data_dir` is reported by the health service.
+    /// `storage_path`.
     pub fn with_store(
         store: SharedStore,
         tokens: BearerTokens,
         storage_path: std::path::PathBuf,
         secrets: SecretCipher,
-        data_dir: &std::path::Path,
+    ) -> Result<App, AppError> {
+        App::build(store, tokens, storage_path, secrets, None)
+    }
+
+    /// [`App::with_store`], with the data dir the health service reports.
+    fn build(
+        store: SharedStore,
+        tokens: BearerTokens,
+        storage_path: std::path::PathBuf,
+        secrets: SecretCipher,
+        data_dir: Option<&std::path::Path>,
     ) -> Result<App, AppError> {
         let builder = Runtime::builder()
             .descriptors(
