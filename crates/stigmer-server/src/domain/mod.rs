@@ -5,6 +5,7 @@ pub mod agent;
 pub mod agentexecution;
 pub mod agentinstance;
 mod call;
+mod default_instance;
 pub mod environment;
 pub mod executioncontext;
 pub mod mcpserver;

@@ -1,0 +1,116 @@
+//! The create step Agent and Workflow share: make the parent's default
+//! instance `<parent name>-default` through the instance kind's downstream
+//! client (so it runs every layer, as the system), record its id in the
+//! parent's status, and delete it again if a later step fails.
+
+use async_trait::async_trait;
+use stigmer_api::Resource;
+use stigmer_api::agentic::agentinstance::v1::AgentInstance;
+use stigmer_api::agentic::workflowinstance::v1::WorkflowInstance;
+use stigmer_api::commons::apiresource::{ApiResourceMetadata, ApiResourceOwnerScope};
+use stigmer_pipeline::{ApiError, RequestContext, Step};
+use tonic::Status;
+
+use crate::downstream::{AgentInstanceClient, Channel, WorkflowInstanceClient};
+
+const DESCRIPTION: &str = "Default instance (auto-created, no custom configuration)";
+
+/// A kind whose create makes a default instance of another kind.
+pub trait HasDefaultInstance: Resource {
+    type Instance: Resource;
+
+    /// The instance with `metadata` and `description`, pointing at this
+    /// (already identified) parent.
+    fn default_instance(&self, metadata: ApiResourceMetadata, description: &str) -> Self::Instance;
+
+    fn set_default_instance_id(&mut self, id: String);
+}
+
+/// The downstream client that creates (and, to compensate, deletes)
+/// instances of `I`.
+#[async_trait]
+pub trait InstanceService<I>: Clone + Send + Sync + 'static {
+    async fn create_instance(&self, instance: I) -> Result<I, Status>;
+    async fn delete_instance(&self, id: &str) -> Result<(), Status>;
+}
+
+/// Creates the parent's default instance through `instances` and records
+/// its id in the parent's `status.default_instance_id`.
+pub struct CreateDefaultInstance<S> {
+    instances: S,
+}
+
+impl<S> CreateDefaultInstance<S> {
+    pub fn new(instances: S) -> Self {
+        CreateDefaultInstance { instances }
+    }
+}
+
+#[async_trait]
+impl<R, S> Step<R, R> for CreateDefaultInstance<S>
+where
+    R: HasDefaultInstance,
+    S: InstanceService<R::Instance>,
+{
+    fn name(&self) -> &'static str {
+        "create_default_instance"
+    }
+
+    async fn run(&self, ctx: &mut RequestContext<R, R>) -> Result<(), ApiError> {
+        let parent = ctx.new_state.metadata().cloned().unwrap_or_default();
+        let org_scoped = parent.owner_scope == ApiResourceOwnerScope::Organization as i32;
+        let metadata = ApiResourceMetadata {
+            // The name, not the slug: "My Agent-default" → my-agent-default.
+            name: format!("{}-default", parent.name),
+            org: if org_scoped {
+                parent.org
+            } else {
+                String::new()
+            },
+            owner_scope: parent.owner_scope,
+            ..Default::default()
+        };
+        let instance = ctx.new_state.default_instance(metadata, DESCRIPTION);
+        let created = self
+            .instances
+            .create_instance(instance)
+            .await
+            .map_err(|status| {
+                ApiError::Status(Status::new(
+                    status.code(),
+                    format!("failed to create default instance: {}", status.message()),
+                ))
+            })?;
+        let instance_id = created.id().to_owned();
+        let (instances, undo_id) = (self.instances.clone(), instance_id.clone());
+        ctx.on_failure("delete_default_instance", move || async move {
+            instances.delete_instance(&undo_id).await?;
+            Ok(())
+        });
+        ctx.new_state.set_default_instance_id(instance_id);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<C: Channel> InstanceService<AgentInstance> for AgentInstanceClient<C> {
+    async fn create_instance(&self, instance: AgentInstance) -> Result<AgentInstance, Status> {
+        self.create(instance).await
+    }
+    async fn delete_instance(&self, id: &str) -> Result<(), Status> {
+        self.delete(id).await.map(drop)
+    }
+}
+
+#[async_trait]
+impl<C: Channel> InstanceService<WorkflowInstance> for WorkflowInstanceClient<C> {
+    async fn create_instance(
+        &self,
+        instance: WorkflowInstance,
+    ) -> Result<WorkflowInstance, Status> {
+        self.create(instance).await
+    }
+    async fn delete_instance(&self, id: &str) -> Result<(), Status> {
+        self.delete(id).await.map(drop)
+    }
+}
