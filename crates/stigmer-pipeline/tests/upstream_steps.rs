@@ -83,6 +83,17 @@ async fn created<R: Indexed>(store: &SharedStore, resource: R) -> R {
     ctx.new_state
 }
 
+async fn stored_agent(store: &SharedStore, id: &str) -> Agent {
+    decode_record(
+        &store
+            .get(ApiResourceKind::Agent, id)
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
 fn audit_info(by: &str, seconds: i64, event: &str) -> ApiResourceAuditInfo {
     let actor = ApiResourceAuditActor {
         id: by.into(),
@@ -459,6 +470,13 @@ async fn load_target_with_an_empty_id_is_invalid_argument() {
     assert_eq!(err.message(), "resource id is required");
 }
 
+fn slug_only(slug: &str) -> ApiResourceReference {
+    ApiResourceReference {
+        slug: slug.into(),
+        ..Default::default()
+    }
+}
+
 async fn by_reference(
     store: &SharedStore,
     reference: ApiResourceReference,
@@ -472,15 +490,9 @@ async fn by_reference(
 async fn load_by_reference_finds_a_platform_resource_by_slug_alone() {
     let (store, _dir) = store().await;
     let platform = created(&store, agent("Shared Helper", "", 1)).await;
-    let found = by_reference(
-        &store,
-        ApiResourceReference {
-            slug: "shared-helper".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let found = by_reference(&store, slug_only("shared-helper"))
+        .await
+        .unwrap();
     assert_eq!(found, platform);
 }
 
@@ -492,15 +504,7 @@ async fn load_by_reference_needs_a_slug_and_names_a_missing_one() {
         .unwrap_err();
     assert_eq!(empty.code(), Code::InvalidArgument);
     assert_eq!(empty.message(), "slug is required in reference");
-    let unknown = by_reference(
-        &store,
-        ApiResourceReference {
-            slug: "nobody".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap_err();
+    let unknown = by_reference(&store, slug_only("nobody")).await.unwrap_err();
     assert_eq!(unknown.code(), Code::NotFound);
     assert_eq!(unknown.message(), "Agent not found: nobody");
 }
@@ -544,14 +548,7 @@ async fn persist_twice_in_one_pipeline_updates_what_it_wrote() {
         .run(&mut ctx)
         .await
         .unwrap();
-    let stored: Agent = decode_record(
-        &store
-            .get(ApiResourceKind::Agent, ctx.new_state.id())
-            .await
-            .unwrap()
-            .unwrap(),
-    )
-    .unwrap();
+    let stored = stored_agent(&store, ctx.new_state.id()).await;
     assert_eq!(stored.spec.unwrap().description, "second write");
 }
 
@@ -563,15 +560,7 @@ async fn persist_keeps_many_resources_apart() {
         made.push(created(&store, org_agent(&format!("Agent {i}"))).await);
     }
     for agent in &made {
-        let stored: Agent = decode_record(
-            &store
-                .get(ApiResourceKind::Agent, agent.id())
-                .await
-                .unwrap()
-                .unwrap(),
-        )
-        .unwrap();
-        assert_eq!(&stored, agent);
+        assert_eq!(&stored_agent(&store, agent.id()).await, agent);
     }
 }
 

@@ -40,6 +40,14 @@ use tonic::Code;
 
 const API_VERSION: &str = "agentic.stigmer.ai/v1";
 
+/// The code a call failed with (panics if it succeeded).
+async fn code_of<T>(call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>) -> Code {
+    match call.await {
+        Ok(_) => panic!("the call succeeded"),
+        Err(status) => status.code(),
+    }
+}
+
 /// The app over a fresh store, and a channel into it.
 struct Harness {
     channel: InProcessChannel,
@@ -140,11 +148,11 @@ async fn agent_create_update_delete_as_upstream_pins_them() {
     let mut no_metadata = agent("x");
     no_metadata.metadata = None;
     assert_eq!(
-        agents.create(no_metadata).await.unwrap_err().code(),
+        code_of(agents.create(no_metadata)).await,
         Code::InvalidArgument
     );
     assert_eq!(
-        agents.create(agent("")).await.unwrap_err().code(),
+        code_of(agents.create(agent(""))).await,
         Code::InvalidArgument
     );
 
@@ -159,18 +167,12 @@ async fn agent_create_update_delete_as_upstream_pins_them() {
 
     let mut unknown = agent("Nobody");
     unknown.metadata.as_mut().unwrap().id = "agt-unknown".into();
-    assert_eq!(
-        agents.update(unknown).await.unwrap_err().code(),
-        Code::NotFound
-    );
+    assert_eq!(code_of(agents.update(unknown)).await, Code::NotFound);
 
     let deleted = agents.delete(id.clone()).await.unwrap().into_inner();
     assert_eq!(deleted.id(), created.id());
-    assert_eq!(
-        query.get(id.clone()).await.unwrap_err().code(),
-        Code::NotFound
-    );
-    assert_eq!(agents.delete(id).await.unwrap_err().code(), Code::NotFound);
+    assert_eq!(code_of(query.get(id.clone())).await, Code::NotFound);
+    assert_eq!(code_of(agents.delete(id)).await, Code::NotFound);
 }
 
 #[tokio::test]
@@ -207,7 +209,7 @@ async fn agent_instance_rpcs_and_their_failures() {
         instance("", parent.id()),
     ] {
         assert_eq!(
-            commands.create(broken).await.unwrap_err().code(),
+            code_of(commands.create(broken)).await,
             Code::InvalidArgument
         );
     }
@@ -219,14 +221,8 @@ async fn agent_instance_rpcs_and_their_failures() {
         query.get(id(created.id())).await.unwrap().into_inner(),
         created
     );
-    assert_eq!(
-        query.get(id("ain-unknown")).await.unwrap_err().code(),
-        Code::NotFound
-    );
-    assert_eq!(
-        query.get(id("")).await.unwrap_err().code(),
-        Code::InvalidArgument
-    );
+    assert_eq!(code_of(query.get(id("ain-unknown"))).await, Code::NotFound);
+    assert_eq!(code_of(query.get(id(""))).await, Code::InvalidArgument);
 
     let mut change = instance("Test Instance", parent.id());
     change.metadata.as_mut().unwrap().id = created.id().into();
@@ -239,10 +235,7 @@ async fn agent_instance_rpcs_and_their_failures() {
     assert_eq!(updated.spec.as_ref().unwrap().description, "changed");
     let mut unknown = instance("Ghost", parent.id());
     unknown.metadata.as_mut().unwrap().id = "ain-unknown".into();
-    assert_eq!(
-        commands.update(unknown).await.unwrap_err().code(),
-        Code::NotFound
-    );
+    assert_eq!(code_of(commands.update(unknown)).await, Code::NotFound);
 
     // Upstream's getByAgent always answered empty (wrong decoder); ours
     // answers the default instance and the one made here.
@@ -266,11 +259,11 @@ async fn agent_instance_rpcs_and_their_failures() {
     assert_eq!(spec.description, "changed");
     assert_eq!(deleted.metadata.unwrap().name, "Test Instance");
     assert_eq!(
-        commands.delete(id(created.id())).await.unwrap_err().code(),
+        code_of(commands.delete(id(created.id()))).await,
         Code::NotFound
     );
     assert_eq!(
-        commands.delete(id("")).await.unwrap_err().code(),
+        code_of(commands.delete(id(""))).await,
         Code::InvalidArgument
     );
 }
@@ -300,20 +293,12 @@ async fn session_scopes_metadata_map_and_failures() {
     assert_eq!(spec.metadata["channel"], "cli", "identity_account scope ok");
 
     assert_eq!(
-        commands
-            .create(session("Unscoped", 0, &instance_id))
-            .await
-            .unwrap_err()
-            .code(),
+        code_of(commands.create(session("Unscoped", 0, &instance_id))).await,
         Code::InvalidArgument,
         "unspecified scope refused"
     );
     assert_eq!(
-        commands
-            .create(session("", 2, &instance_id))
-            .await
-            .unwrap_err()
-            .code(),
+        code_of(commands.create(session("", 2, &instance_id))).await,
         Code::InvalidArgument
     );
 
@@ -340,18 +325,15 @@ async fn session_scopes_metadata_map_and_failures() {
     let mut no_instance = created.clone();
     no_instance.spec.as_mut().unwrap().agent_instance_id.clear();
     assert_eq!(
-        commands.update(no_instance).await.unwrap_err().code(),
+        code_of(commands.update(no_instance)).await,
         Code::InvalidArgument
     );
     let empty = SessionId::default();
     assert_eq!(
-        query.get(empty.clone()).await.unwrap_err().code(),
+        code_of(query.get(empty.clone())).await,
         Code::InvalidArgument
     );
-    assert_eq!(
-        commands.delete(empty).await.unwrap_err().code(),
-        Code::InvalidArgument
-    );
+    assert_eq!(code_of(commands.delete(empty)).await, Code::InvalidArgument);
     let deleted = commands
         .delete(SessionId {
             value: created.id().into(),
@@ -435,16 +417,9 @@ async fn environment_data_edits_and_empty_values() {
 
     let mut unknown = environment("Ghost", &[]);
     unknown.metadata.as_mut().unwrap().id = "env-unknown".into();
+    assert_eq!(code_of(commands.update(unknown)).await, Code::NotFound);
     assert_eq!(
-        commands.update(unknown).await.unwrap_err().code(),
-        Code::NotFound
-    );
-    assert_eq!(
-        query
-            .get(ApiResourceId::default())
-            .await
-            .unwrap_err()
-            .code(),
+        code_of(query.get(ApiResourceId::default())).await,
         Code::InvalidArgument
     );
 }
@@ -472,35 +447,21 @@ async fn execution_context_without_scope_or_data_and_its_failures() {
         .into_inner();
     assert!(created.spec.unwrap().data.is_empty());
     assert_eq!(
-        commands
-            .create(context("Scoped", 2))
-            .await
-            .unwrap_err()
-            .code(),
+        code_of(commands.create(context("Scoped", 2))).await,
         Code::InvalidArgument,
         "only an unspecified owner scope"
     );
     assert_eq!(
-        commands.create(context("", 0)).await.unwrap_err().code(),
+        code_of(commands.create(context("", 0))).await,
         Code::InvalidArgument
     );
     let id = |value: &str| ExecutionContextId {
         value: value.into(),
     };
+    assert_eq!(code_of(query.get(id("exc-unknown"))).await, Code::NotFound);
+    assert_eq!(code_of(query.get(id(""))).await, Code::InvalidArgument);
     assert_eq!(
-        query.get(id("exc-unknown")).await.unwrap_err().code(),
-        Code::NotFound
-    );
-    assert_eq!(
-        query.get(id("")).await.unwrap_err().code(),
-        Code::InvalidArgument
-    );
-    assert_eq!(
-        commands
-            .delete(ApiResourceDeleteInput::default())
-            .await
-            .unwrap_err()
-            .code(),
+        code_of(commands.delete(ApiResourceDeleteInput::default())).await,
         Code::InvalidArgument
     );
 }
