@@ -3,10 +3,12 @@
 //! Driven by the store's change feed, so every write reaches subscribers
 //! whoever made it (updateStatus, the engine, failure paths, and on
 //! PostgreSQL other replicas). Each watched execution has a `watch` channel
-//! carrying only a change counter: a subscriber registers first, then reads
-//! the record, and after each wake-up re-reads the newest record. A slow
-//! subscriber therefore skips intermediate snapshots but always gets the
-//! newest one, the final one included.
+//! carrying its newest record: on a change the pump reads the record once
+//! and publishes it, so a thousand subscribers of one execution cost one
+//! store read, not a thousand. A subscriber registers first, then reads the
+//! record for its first snapshot, then takes the newest published record
+//! after each wake-up. A slow subscriber therefore skips intermediate
+//! snapshots but always gets the newest one, the final one included.
 
 mod subscribe;
 
@@ -15,13 +17,23 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use stigmer_api::ApiResourceKind;
 use stigmer_pipeline::steps::SharedStore;
-use stigmer_store::Change;
+use stigmer_store::{Change, Record};
 use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 
 pub use subscribe::{SnapshotStream, subscribe};
 
 type Key = (ApiResourceKind, String);
+
+/// What the pump last saw of a watched execution.
+#[derive(Clone)]
+pub(crate) enum Latest {
+    /// Nothing published since the watch began.
+    Unknown,
+    Record(Arc<Record>),
+    /// The execution was deleted.
+    Gone,
+}
 
 /// The registry of watched executions, shared by every subscribe rpc.
 #[derive(Clone)]
@@ -31,7 +43,7 @@ pub struct ExecutionStreams {
 
 struct Inner {
     store: SharedStore,
-    watched: Mutex<HashMap<Key, watch::Sender<u64>>>,
+    watched: Mutex<HashMap<Key, watch::Sender<Latest>>>,
     /// The feed receiver, taken by the pump task when it starts.
     feed: Mutex<Option<broadcast::Receiver<Change>>>,
     pump: OnceLock<()>,
@@ -67,14 +79,15 @@ impl ExecutionStreams {
         self.inner.shutdown.clone()
     }
 
-    /// Registers interest in one execution; wakes on each of its changes.
+    /// Registers interest in one execution; wakes when a newer record of it
+    /// is published.
     pub(crate) fn watch(&self, kind: ApiResourceKind, id: &str) -> Watcher {
         self.start_pump();
         let key = (kind, id.to_owned());
         let receiver = self
             .lock()
             .entry(key.clone())
-            .or_insert_with(|| watch::channel(0).0)
+            .or_insert_with(|| watch::channel(Latest::Unknown).0)
             .subscribe();
         Watcher {
             streams: self.clone(),
@@ -107,13 +120,12 @@ impl ExecutionStreams {
             };
             match change {
                 Ok(Change::Put { kind, id } | Change::Deleted { kind, id }) => {
-                    if let Some(sender) = self.lock().get(&(kind, id)) {
-                        sender.send_modify(|n| *n = n.wrapping_add(1));
-                    }
+                    self.publish(&(kind, id)).await;
                 }
                 Ok(Change::Resync) | Err(RecvError::Lagged(_)) => {
-                    for sender in self.lock().values() {
-                        sender.send_modify(|n| *n = n.wrapping_add(1));
+                    let keys: Vec<Key> = self.lock().keys().cloned().collect();
+                    for key in keys {
+                        self.publish(&key).await;
                     }
                 }
                 Ok(Change::JobEnqueued { .. }) => {}
@@ -122,7 +134,27 @@ impl ExecutionStreams {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, watch::Sender<u64>>> {
+    /// Reads a watched execution once and hands the record to every
+    /// subscriber of it. A read error is logged and skipped: the next
+    /// change publishes again.
+    async fn publish(&self, key: &Key) {
+        if !self.lock().contains_key(key) {
+            return;
+        }
+        let latest = match self.inner.store.get(key.0, &key.1).await {
+            Ok(Some(record)) => Latest::Record(Arc::new(record)),
+            Ok(None) => Latest::Gone,
+            Err(error) => {
+                tracing::warn!(id = %key.1, %error, "cannot read a watched execution");
+                return;
+            }
+        };
+        if let Some(sender) = self.lock().get(key) {
+            sender.send_replace(latest);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, watch::Sender<Latest>>> {
         self.inner
             .watched
             .lock()
@@ -134,15 +166,24 @@ impl ExecutionStreams {
 pub(crate) struct Watcher {
     streams: ExecutionStreams,
     key: Key,
-    receiver: Option<watch::Receiver<u64>>,
+    receiver: Option<watch::Receiver<Latest>>,
 }
 
 impl Watcher {
-    /// Resolves after the next change (false when the registry is gone).
+    /// Resolves after the next publication (false when the registry is
+    /// gone).
     pub(crate) async fn changed(&mut self) -> bool {
         match &mut self.receiver {
             Some(receiver) => receiver.changed().await.is_ok(),
             None => false,
+        }
+    }
+
+    /// The newest published record.
+    pub(crate) fn latest(&mut self) -> Latest {
+        match &mut self.receiver {
+            Some(receiver) => receiver.borrow_and_update().clone(),
+            None => Latest::Unknown,
         }
     }
 }

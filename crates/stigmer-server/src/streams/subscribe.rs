@@ -12,7 +12,7 @@ use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
-use super::ExecutionStreams;
+use super::{ExecutionStreams, Latest};
 
 pub type SnapshotStream<R> = Pin<Box<dyn Stream<Item = Result<R, Status>> + Send + 'static>>;
 
@@ -41,7 +41,6 @@ pub async fn subscribe<R: Resource>(
     let first_snapshot: R = decode_record(&first)?;
     let shutdown = streams.shutdown_token();
     let (sender, receiver) = mpsc::channel::<Result<R, Status>>(1);
-    let id = id.to_owned();
     tokio::spawn(async move {
         let mut revision = first.revision;
         let mut snapshot = first_snapshot;
@@ -60,8 +59,8 @@ pub async fn subscribe<R: Resource>(
                     () = sender.closed() => return,
                     changed = watcher.changed() => if !changed { return },
                 }
-                match store.get(R::KIND, &id).await {
-                    Ok(Some(record)) if record.revision > revision => {
+                match watcher.latest() {
+                    Latest::Record(record) if record.revision > revision => {
                         match decode_record::<R>(&record) {
                             Ok(decoded) => {
                                 revision = record.revision;
@@ -74,12 +73,8 @@ pub async fn subscribe<R: Resource>(
                             }
                         }
                     }
-                    Ok(Some(_)) => {}
-                    Ok(None) => return,
-                    Err(error) => {
-                        let _ = sender.send(Err(ApiError::from(error).into())).await;
-                        return;
-                    }
+                    Latest::Record(_) | Latest::Unknown => {}
+                    Latest::Gone => return,
                 }
             }
         }
