@@ -49,6 +49,10 @@ pub struct EngineSettings {
     /// How often idle workers look for due jobs (new jobs wake them at once).
     pub poll_interval: Duration,
     pub recovery: RecoveryPolicy,
+    /// False when an external runner (`stigmer-runner --server`) takes the
+    /// agent executions: no agent worker claims their jobs, so they stay
+    /// PENDING for it.
+    pub claim_agent_jobs: bool,
 }
 
 impl Default for EngineSettings {
@@ -58,6 +62,7 @@ impl Default for EngineSettings {
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_secs(1),
             recovery: RecoveryPolicy::RetryOnce,
+            claim_agent_jobs: true,
         }
     }
 }
@@ -114,10 +119,12 @@ impl EmbeddedEngine {
     pub fn start(self: &Arc<Self>) {
         let mut workers = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
         for n in 0..self.settings.workers.max(1) {
-            let engine = Arc::clone(self);
-            let kind = Arc::clone(&self.agents);
-            let name = format!("{}-agent-{n}", self.worker_name);
-            workers.push(tokio::spawn(async move { engine.work(kind, name).await }));
+            if self.settings.claim_agent_jobs {
+                let engine = Arc::clone(self);
+                let kind = Arc::clone(&self.agents);
+                let name = format!("{}-agent-{n}", self.worker_name);
+                workers.push(tokio::spawn(async move { engine.work(kind, name).await }));
+            }
             let engine = Arc::clone(self);
             let kind = Arc::clone(&self.workflows);
             let name = format!("{}-workflow-{n}", self.worker_name);

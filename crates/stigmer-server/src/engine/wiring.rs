@@ -43,6 +43,10 @@ pub enum RunnerChoice {
     None,
     /// `stigmer-runner` in this process (`STIGMER_AGENT_RUNNER=embedded`).
     Embedded(Box<RunnerConfig>),
+    /// A `stigmer-runner --server ADDR` process runs them
+    /// (`STIGMER_AGENT_RUNNER=external`): executions stay PENDING here until
+    /// it picks them up.
+    External,
     /// Test-only: [`FakeRunner`] working this long.
     Fake(Duration),
 }
@@ -118,11 +122,12 @@ impl ExecutionSettings {
                 let config = RunnerConfig::from_lookup(&lookup)?;
                 settings.runner = RunnerChoice::Embedded(Box::new(config));
             }
+            Some("external") => settings.runner = RunnerChoice::External,
             Some(other) => {
                 return Err(ExecutionSettingError::Invalid {
                     variable: "STIGMER_AGENT_RUNNER",
                     value: other.to_owned(),
-                    expected: "embedded or none",
+                    expected: "embedded, external or none",
                 });
             }
         }
@@ -176,8 +181,16 @@ impl Executions {
         settings: ExecutionSettings,
         completer: Arc<dyn CallbackCompleter>,
     ) -> Executions {
+        let mut engine_settings = settings.engine.clone();
+        if matches!(settings.runner, RunnerChoice::External) {
+            engine_settings.claim_agent_jobs = false;
+            tracing::info!(
+                "STIGMER_AGENT_RUNNER=external: agent executions stay PENDING until a \
+                 `stigmer-runner --server` process runs them"
+            );
+        }
         let runner: Option<Arc<dyn AgentRunner>> = match settings.runner {
-            RunnerChoice::None => None,
+            RunnerChoice::None | RunnerChoice::External => None,
             RunnerChoice::Embedded(config) => {
                 Some(Arc::new(EmbeddedRunner::new(*config, channel.clone())))
             }
@@ -197,7 +210,7 @@ impl Executions {
                 client: WorkflowExecutionClient::new(channel.clone()),
             },
             completer,
-            settings.engine.clone(),
+            engine_settings,
         );
         let streams = ExecutionStreams::new(store.clone());
         let downstream = ExecutionDownstream {
@@ -281,6 +294,9 @@ mod tests {
             "{error}"
         );
         let error = settings(&[("STIGMER_AGENT_RUNNER", "python")]).unwrap_err();
-        assert!(error.to_string().contains("embedded or none"), "{error}");
+        assert!(
+            error.to_string().contains("embedded, external or none"),
+            "{error}"
+        );
     }
 }
