@@ -31,16 +31,24 @@ pub(crate) fn bucket_of(parent: Option<&ParentRef>, phase: Option<i32>) -> Strin
     bucket
 }
 
-/// The query bucket of a list request.
-pub(crate) fn bucket_of_query(query: &ListQuery) -> String {
-    bucket_of(query.parent.as_ref(), query.phase)
+/// The counter of one org's records of a kind.
+pub(crate) fn org_bucket(org: &str) -> String {
+    format!("org:{org}")
 }
 
-/// Every bucket one record counts in: all of its kind, its phase, each of
-/// its parents, each parent with its phase. The SQL that rebuilds counters
-/// from the index tables spells the same strings.
+/// The query bucket of a list request.
+pub(crate) fn bucket_of_query(query: &ListQuery) -> String {
+    match &query.org {
+        Some(org) => org_bucket(org),
+        None => bucket_of(query.parent.as_ref(), query.phase),
+    }
+}
+
+/// Every bucket one record counts in: all of its kind, its org, its phase,
+/// each of its parents, each parent with its phase. The SQL that rebuilds
+/// counters from the index tables spells the same strings.
 pub(crate) fn buckets_of(entry: &IndexEntry) -> Vec<String> {
-    let mut buckets = vec![bucket_of(None, None)];
+    let mut buckets = vec![bucket_of(None, None), org_bucket(&entry.org)];
     if entry.phase.is_some() {
         buckets.push(bucket_of(None, entry.phase));
     }
@@ -142,6 +150,11 @@ pub(crate) fn check_page_size(query: &ListQuery) -> StoreResult<()> {
     if let Some(parent) = &query.parent {
         crate::batch::check_kind(parent.kind)?;
     }
+    if query.org.is_some() && (query.parent.is_some() || query.phase.is_some()) {
+        return Err(StoreError::invalid(
+            "an org filter combines with no parent or phase filter",
+        ));
+    }
     Ok(())
 }
 
@@ -165,6 +178,7 @@ mod tests {
     #[test]
     fn a_record_counts_in_every_query_shape_it_matches() {
         let entry = IndexEntry::new()
+            .org("acme")
             .parent(ApiResourceKind::Session, "ses-1")
             .phase(3);
         let buckets = buckets_of(&entry);
@@ -172,6 +186,7 @@ mod tests {
             buckets,
             vec![
                 "".to_owned(),
+                "org:acme".to_owned(),
                 "phase:3".to_owned(),
                 "parent:session/ses-1".to_owned(),
                 "parent:session/ses-1|phase:3".to_owned()

@@ -190,6 +190,9 @@ pub struct ListQuery {
     pub kind: ApiResourceKind,
     pub parent: Option<ParentRef>,
     pub phase: Option<i32>,
+    /// Only records of this org (`metadata.org`); combines with no parent
+    /// or phase filter.
+    pub org: Option<String>,
     pub order: Order,
     /// Records per page, 1..=[`ListQuery::MAX_PAGE_SIZE`].
     pub page_size: u32,
@@ -206,6 +209,7 @@ impl ListQuery {
             kind,
             parent: None,
             phase: None,
+            org: None,
             order: Order::OldestFirst,
             page_size: 50,
             position: PagePosition::First,
@@ -223,6 +227,11 @@ impl ListQuery {
 
     pub fn phase(mut self, phase: i32) -> Self {
         self.phase = Some(phase);
+        self
+    }
+
+    pub fn in_org(mut self, org: impl Into<String>) -> Self {
+        self.org = Some(org.into());
         self
     }
 

@@ -269,7 +269,7 @@ async fn an_upstream_database_opens_and_gets_indexed() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2, 3, 4]);
+    assert_eq!(versions, [1, 2, 3, 4, 5]);
     let columns: Vec<String> = conn
         .prepare("SELECT name FROM pragma_table_info('resources')")
         .unwrap()
@@ -433,5 +433,41 @@ async fn every_connection_is_configured() {
         assert!(connection.foreign_keys);
         assert_eq!(connection.query_only, n > 0, "only readers are read-only");
     }
+    store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_database_of_the_previous_schema_gets_org_lists_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stigmer.db");
+    upstream_database(&path);
+    open(&path).await.close().await.unwrap();
+    // Back to schema v4, as the previous build left it: no org index, no
+    // org counters.
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP INDEX resource_index_kind_org_seq;
+         DELETE FROM resource_count WHERE bucket LIKE 'org:%';
+         DELETE FROM schema_version WHERE version = 5;",
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = open(&path).await;
+    let acme = store
+        .list(&ListQuery::new(ApiResourceKind::Agent).in_org("acme"))
+        .await
+        .unwrap();
+    assert_eq!(acme.total, 2, "the counter was filled by the migration");
+    assert_eq!(ids(acme), ["agt-01a", "agt-01c"]);
+    let plan: String = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT id FROM resource_index WHERE kind = 'agent' AND org = 'acme' ORDER BY seq",
+            [],
+            |row| row.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("resource_index_kind_org_seq"), "{plan}");
     store.close().await.unwrap();
 }

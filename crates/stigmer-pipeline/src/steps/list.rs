@@ -16,6 +16,8 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 pub struct ListRequest {
     pub parent: Option<ParentRef>,
     pub phase: Option<i32>,
+    /// Only this org's records (no parent or phase filter with it).
+    pub org: Option<String>,
     pub page_size: i32,
     pub page_token: String,
 }
@@ -46,6 +48,7 @@ pub async fn list_page<R: Resource>(
     let mut query = ListQuery::new(R::KIND).page_size(page_size);
     query.parent = request.parent.clone();
     query.phase = request.phase;
+    query.org = request.org.clone();
     let token = request.page_token.trim();
     if !token.is_empty() {
         query = match token.parse::<u32>() {

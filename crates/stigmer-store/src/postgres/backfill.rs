@@ -203,6 +203,8 @@ pub(crate) async fn recount(
              INSERT INTO resource_count (kind, bucket, n)
                SELECT kind, '', COUNT(*) FROM resource_index GROUP BY kind;
              INSERT INTO resource_count (kind, bucket, n)
+               SELECT kind, 'org:' || org, COUNT(*) FROM resource_index GROUP BY kind, org;
+             INSERT INTO resource_count (kind, bucket, n)
                SELECT kind, 'phase:' || phase, COUNT(*) FROM resource_index
                WHERE phase IS NOT NULL GROUP BY kind, phase;
              INSERT INTO resource_count (kind, bucket, n)

@@ -97,6 +97,10 @@ fn list_sql(query: &ListQuery, with_cursor: bool) -> String {
         sql.push_str(&format!(" AND {alias}.phase = ${next}"));
         next += 1;
     }
+    if query.org.is_some() {
+        sql.push_str(&format!(" AND i.org = ${next}"));
+        next += 1;
+    }
     let (compare, direction) = match query.order {
         Order::OldestFirst => (">", "ASC"),
         Order::NewestFirst => ("<", "DESC"),
@@ -139,6 +143,9 @@ pub(crate) async fn list(client: &Object, query: &ListQuery) -> StoreResult<Page
     }
     if let Some(phase) = query.phase {
         params.push(Box::new(phase));
+    }
+    if let Some(org) = &query.org {
+        params.push(Box::new(org.clone()));
     }
     if let Some(cursor) = cursor {
         params.push(Box::new(cursor.seq));

@@ -87,11 +87,19 @@ CREATE TABLE job (
 );
 CREATE INDEX job_queue_due ON job (queue, due_at, id);";
 
+/// v5: lists of one org's records are a range of their own index, and
+/// their totals a counter (filled here for the records already there).
+const V5_ORG_LISTS: &str = "
+CREATE INDEX resource_index_kind_org_seq ON resource_index (kind, org, seq);
+INSERT INTO resource_count (kind, bucket, n)
+  SELECT kind, 'org:' || org, COUNT(*) FROM resource_index GROUP BY kind, org;";
+
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, V1_RESOURCES),
     (2, V2_AUDIT),
     (3, V3_INDEX),
     (4, V4_JOBS),
+    (5, V5_ORG_LISTS),
 ];
 
 /// Any constant shared by every replica; serialises migrations.

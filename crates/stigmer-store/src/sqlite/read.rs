@@ -1,6 +1,6 @@
 //! Reads on a reader connection. Every lookup is an index seek: by primary
 //! key, by the slug index, or a range of the (kind[, parent][, phase], seq)
-//! indexes; totals come from the counter table.
+//! or (kind, org, seq) indexes; totals come from the counter table.
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -92,6 +92,10 @@ fn list_sql(query: &ListQuery, with_cursor: bool) -> String {
         sql.push_str(&format!(" AND {alias}.phase = ?{next}"));
         next += 1;
     }
+    if query.org.is_some() {
+        sql.push_str(&format!(" AND i.org = ?{next}"));
+        next += 1;
+    }
     let (compare, direction) = match query.order {
         Order::OldestFirst => (">", "ASC"),
         Order::NewestFirst => ("<", "DESC"),
@@ -124,6 +128,9 @@ pub(crate) fn list(conn: &Connection, query: &ListQuery) -> StoreResult<Page> {
     }
     if let Some(phase) = query.phase {
         params.push(i64::from(phase).into());
+    }
+    if let Some(org) = &query.org {
+        params.push(org.clone().into());
     }
     if let Some(cursor) = cursor {
         params.push(cursor.seq.into());

@@ -433,3 +433,63 @@ pub async fn phase_filter(harness: &dyn Harness) {
     );
     store.close().await.unwrap();
 }
+
+pub async fn org_filter_lists_one_org_with_totals(harness: &dyn Harness) {
+    let store = harness.open().await;
+    let in_org =
+        |id: &str, org: &str| record(Agent, id, "v1").with_index(IndexEntry::new().org(org));
+    let mut batch = WriteBatch::new();
+    for n in 0..7 {
+        batch.create(in_org(&format!("acme-{n}"), "acme"));
+        batch.create(in_org(&format!("other-{n}"), "other"));
+    }
+    batch.create(in_org("no-org", ""));
+    store.write(batch).await.unwrap();
+
+    let query = ListQuery::new(Agent).in_org("acme").page_size(3);
+    let first = store.list(&query).await.unwrap();
+    assert_eq!(first.total, 7, "the org's own counter, not the kind's");
+    let ids = page_through(store.as_ref(), query.clone()).await;
+    let expected: Vec<String> = (0..7).map(|n| format!("acme-{n}")).collect();
+    assert_eq!(ids, expected, "only the org's records, in creation order");
+    let third = store.list(&query.clone().page_number(3)).await.unwrap();
+    assert_eq!(third.records.len(), 1);
+
+    // Moving a record to another org and deleting one keep the counts true.
+    let mut batch = WriteBatch::new();
+    batch.upsert(in_org("acme-0", "other"));
+    batch.delete(Agent, "acme-1");
+    store.write(batch).await.unwrap();
+    let acme = store
+        .list(&ListQuery::new(Agent).in_org("acme"))
+        .await
+        .unwrap();
+    assert_eq!(acme.total, 5);
+    assert_eq!(acme.records.len(), 5);
+    let other = store
+        .list(&ListQuery::new(Agent).in_org("other"))
+        .await
+        .unwrap();
+    assert_eq!(other.total, 8);
+    let none = store.list(&ListQuery::new(Agent).in_org("")).await.unwrap();
+    assert_eq!(
+        none.records
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>(),
+        ["no-org"]
+    );
+    let nobody = store
+        .list(&ListQuery::new(Agent).in_org("nobody"))
+        .await
+        .unwrap();
+    assert_eq!((nobody.total, nobody.records.len()), (0, 0));
+
+    let mixed = ListQuery::new(AgentInstance)
+        .in_org("acme")
+        .children_of(Agent, "acme-2");
+    assert!(matches!(
+        store.list(&mixed).await,
+        Err(StoreError::InvalidArgument(_))
+    ));
+}

@@ -32,6 +32,7 @@ harness::conformance! {
     lists::foreign_cursors_are_rejected,
     lists::children_are_listed_by_parent,
     lists::phase_filter,
+    lists::org_filter_lists_one_org_with_totals,
     transactions::failing_second_write_leaves_the_first_absent,
     transactions::failed_batch_changes_nothing_anywhere,
     transactions::batch_across_kinds_commits_together,

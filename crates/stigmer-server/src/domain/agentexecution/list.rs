@@ -24,6 +24,7 @@ impl AgentExecutionController {
             phase: (request.phase != 0).then_some(request.phase),
             page_size: request.page_size,
             page_token: request.page_token,
+            org: None,
         })
         .await
     }
@@ -41,6 +42,7 @@ impl AgentExecutionController {
             phase: None,
             page_size: request.page_size,
             page_token: request.page_token,
+            org: None,
         })
         .await
     }

@@ -21,6 +21,7 @@ impl WorkflowExecutionController {
             phase: (request.phase != 0).then_some(request.phase),
             page_size: request.page_size,
             page_token: request.page_token,
+            org: None,
         })
         .await
     }

@@ -37,6 +37,7 @@ impl WorkflowExecutionController {
             phase: None,
             page_size: request.page_size,
             page_token: request.page_token,
+            org: None,
         })
         .await
     }
