@@ -33,7 +33,7 @@ pub use kinds::{
 pub use outbox::PersistWithDispatch;
 pub use phase::{check_transition, is_terminal};
 pub use runner::{AgentRunner, FakeRunner, RunOutcome};
-pub use status::merge_stored;
+pub use status::{StatusUpdate, merge_stored, update_status};
 pub use stigmer_runner::EmbeddedRunner;
 pub use wiring::{ExecutionSettingError, ExecutionSettings, Executions, RunnerChoice};
 pub use workflow_runner::{FakeWorkflowRunner, WorkflowRunner};

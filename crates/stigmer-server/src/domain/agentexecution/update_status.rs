@@ -5,17 +5,16 @@
 //! rules as upstream (behavior §5.8): lists and the todo map are replaced
 //! when the input has entries, phase when specified, error and timestamps
 //! when non-empty; callback token and audit in the input are ignored. Phase
-//! changes follow [`check_transition`]. A CANCELLED phase is stored and
+//! changes follow [`check_transition`](crate::engine::check_transition). A CANCELLED phase is stored and
 //! then the engine stops the run.
 
 use stigmer_api::agentic::agentexecution::v1::{
     AgentExecution, AgentExecutionStatus, AgentExecutionUpdateStatusInput, ExecutionPhase,
 };
-use stigmer_pipeline::ApiError;
 use tonic::{Request, Response, Status};
 
 use super::AgentExecutionController;
-use crate::engine::{check_transition, merge_stored};
+use crate::engine::{StatusUpdate, update_status};
 
 impl AgentExecutionController {
     pub(super) async fn update_status(
@@ -23,28 +22,30 @@ impl AgentExecutionController {
         request: Request<AgentExecutionUpdateStatusInput>,
     ) -> Result<Response<AgentExecution>, Status> {
         let input = request.into_inner();
-        if input.execution_id.is_empty() {
-            return Err(Status::invalid_argument("execution_id is required"));
-        }
-        let Some(status) = input.status else {
-            return Err(Status::invalid_argument("status is required"));
-        };
-        let updated = merge_stored(
+        let updated = update_status::<AgentExecution>(
             &self.store,
+            self.engine.as_ref(),
             &input.execution_id,
-            |execution: &mut AgentExecution| {
-                let current = execution.status.get_or_insert_with(Default::default);
-                check_transition(current.phase, status.phase)
-                    .map_err(ApiError::FailedPrecondition)?;
-                merge(current, &status);
-                Ok(())
-            },
+            input.status,
         )
         .await?;
-        if status.phase == ExecutionPhase::ExecutionCancelled as i32 {
-            self.engine.request_cancel(&input.execution_id);
-        }
         Ok(Response::new(updated))
+    }
+}
+
+impl StatusUpdate for AgentExecution {
+    type Status = AgentExecutionStatus;
+
+    fn status_mut(&mut self) -> &mut AgentExecutionStatus {
+        self.status.get_or_insert_with(Default::default)
+    }
+
+    fn phase(status: &AgentExecutionStatus) -> i32 {
+        status.phase
+    }
+
+    fn merge_status(status: &mut AgentExecutionStatus, input: &AgentExecutionStatus) {
+        merge(status, input);
     }
 }
 

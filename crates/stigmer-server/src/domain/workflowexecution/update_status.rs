@@ -1,18 +1,17 @@
 //! `updateStatus`: the workflow runner's write path, and a client's way to
 //! cancel. Read-merge-write retried over the record's revision (see
-//! [`merge_stored`]); merge rules as upstream (behavior §5.9): tasks are
+//! [`merge_stored`](crate::engine::merge_stored)); merge rules as upstream (behavior §5.9): tasks are
 //! replaced when the input has entries, phase when specified, output when
 //! set, error, timestamps and the Temporal id when non-empty; audit in the
-//! input is ignored. Phase changes follow [`check_transition`].
+//! input is ignored. Phase changes follow [`check_transition`](crate::engine::check_transition).
 
 use stigmer_api::agentic::workflowexecution::v1::{
     ExecutionPhase, WorkflowExecution, WorkflowExecutionStatus, WorkflowExecutionUpdateStatusInput,
 };
-use stigmer_pipeline::ApiError;
 use tonic::{Request, Response, Status};
 
 use super::WorkflowExecutionController;
-use crate::engine::{check_transition, merge_stored};
+use crate::engine::{StatusUpdate, update_status};
 
 impl WorkflowExecutionController {
     pub(super) async fn update_status(
@@ -20,28 +19,30 @@ impl WorkflowExecutionController {
         request: Request<WorkflowExecutionUpdateStatusInput>,
     ) -> Result<Response<WorkflowExecution>, Status> {
         let input = request.into_inner();
-        if input.execution_id.is_empty() {
-            return Err(Status::invalid_argument("execution_id is required"));
-        }
-        let Some(status) = input.status else {
-            return Err(Status::invalid_argument("status is required"));
-        };
-        let updated = merge_stored(
+        let updated = update_status::<WorkflowExecution>(
             &self.store,
+            self.engine.as_ref(),
             &input.execution_id,
-            |execution: &mut WorkflowExecution| {
-                let current = execution.status.get_or_insert_with(Default::default);
-                check_transition(current.phase, status.phase)
-                    .map_err(ApiError::FailedPrecondition)?;
-                merge(current, &status);
-                Ok(())
-            },
+            input.status,
         )
         .await?;
-        if status.phase == ExecutionPhase::ExecutionCancelled as i32 {
-            self.engine.request_cancel(&input.execution_id);
-        }
         Ok(Response::new(updated))
+    }
+}
+
+impl StatusUpdate for WorkflowExecution {
+    type Status = WorkflowExecutionStatus;
+
+    fn status_mut(&mut self) -> &mut WorkflowExecutionStatus {
+        self.status.get_or_insert_with(Default::default)
+    }
+
+    fn phase(status: &WorkflowExecutionStatus) -> i32 {
+        status.phase
+    }
+
+    fn merge_status(status: &mut WorkflowExecutionStatus, input: &WorkflowExecutionStatus) {
+        merge(status, input);
     }
 }
 
