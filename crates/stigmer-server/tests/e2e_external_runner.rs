@@ -25,6 +25,10 @@ use stigmer_testkit::{FakeLlm, Reply, cargo_bin, fake_mcp_server};
 use tonic::transport::Channel;
 
 async fn external_server() -> (common::Server, tempfile::TempDir) {
+    // Builds the helper binaries now if they are missing, before any
+    // request's deadline runs.
+    fake_mcp_server();
+    cargo_bin("stigmer-runner", "stigmer-runner");
     let dir = tempfile::tempdir().unwrap();
     let server = common::Server::start_in(
         dir.path().to_path_buf(),

@@ -30,6 +30,9 @@ const INSTRUCTIONS: &str = "You are a careful assistant.";
 
 /// A server whose embedded runner talks to `base_url` as an OpenAI provider.
 async fn server_with_model(base_url: &str) -> (common::Server, tempfile::TempDir) {
+    // Builds the fake MCP server now if it is missing, before any request's
+    // deadline runs.
+    fake_mcp_server();
     let dir = tempfile::tempdir().unwrap();
     let server = common::Server::start_in(
         dir.path().to_path_buf(),

@@ -200,3 +200,6 @@ impl Drop for Watcher {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

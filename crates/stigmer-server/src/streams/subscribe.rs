@@ -1,18 +1,21 @@
 //! The `subscribe` rpc of both execution kinds: register, then send the
 //! current snapshot, then the newest snapshot after every change, until a
 //! terminal phase, the client leaving, or server shutdown.
+//!
+//! The stream is polled directly by the connection's response body (no task
+//! and channel in between), so a change wakes each subscriber once and a
+//! client that goes away drops its registration with the body.
 
 use std::pin::Pin;
 
 use stigmer_api::Resource;
 use stigmer_pipeline::ApiError;
 use stigmer_pipeline::steps::decode_record;
-use tokio::sync::mpsc;
 use tokio_stream::Stream;
-use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
-use super::{ExecutionStreams, Latest};
+use super::{ExecutionStreams, Latest, Watcher};
 
 pub type SnapshotStream<R> = Pin<Box<dyn Stream<Item = Result<R, Status>> + Send + 'static>>;
 
@@ -26,9 +29,9 @@ pub async fn subscribe<R: Resource>(
     if id.is_empty() {
         return Err(Status::invalid_argument("execution id is required"));
     }
-    let mut watcher = streams.watch(R::KIND, id);
-    let store = streams.store().clone();
-    let first = store
+    let watcher = streams.watch(R::KIND, id);
+    let first = streams
+        .store()
         .get(R::KIND, id)
         .await
         .map_err(ApiError::from)?
@@ -38,46 +41,59 @@ pub async fn subscribe<R: Resource>(
                 stigmer_pipeline::kind_label(R::KIND)
             ))
         })?;
-    let first_snapshot: R = decode_record(&first)?;
-    let shutdown = streams.shutdown_token();
-    let (sender, receiver) = mpsc::channel::<Result<R, Status>>(1);
-    tokio::spawn(async move {
-        let mut revision = first.revision;
-        let mut snapshot = first_snapshot;
+    let state = Subscription {
+        watcher,
+        shutdown: streams.shutdown_token(),
+        revision: first.revision,
+        first: Some(decode_record::<R>(&first)?),
+        ended,
+        done: false,
+    };
+    Ok(Box::pin(futures::stream::unfold(state, Subscription::next)))
+}
+
+struct Subscription<R> {
+    watcher: Watcher,
+    shutdown: CancellationToken,
+    /// Revision of the last snapshot sent; older publications are skipped.
+    revision: u64,
+    first: Option<R>,
+    ended: fn(&R) -> bool,
+    /// A terminal snapshot (or an error) was sent.
+    done: bool,
+}
+
+impl<R: Resource> Subscription<R> {
+    async fn next(mut self) -> Option<(Result<R, Status>, Self)> {
+        if self.done {
+            return None;
+        }
+        if let Some(first) = self.first.take() {
+            self.done = (self.ended)(&first);
+            return Some((Ok(first), self));
+        }
         loop {
-            let done = ended(&snapshot);
             tokio::select! {
-                () = shutdown.cancelled() => return,
-                sent = sender.send(Ok(snapshot)) => if sent.is_err() { return },
+                () = self.shutdown.cancelled() => return None,
+                changed = self.watcher.changed() => if !changed { return None },
             }
-            if done {
-                return;
-            }
-            loop {
-                tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    () = sender.closed() => return,
-                    changed = watcher.changed() => if !changed { return },
-                }
-                match watcher.latest() {
-                    Latest::Record(record) if record.revision > revision => {
-                        match decode_record::<R>(&record) {
-                            Ok(decoded) => {
-                                revision = record.revision;
-                                snapshot = decoded;
-                                break;
-                            }
-                            Err(error) => {
-                                let _ = sender.send(Err(error.into())).await;
-                                return;
-                            }
+            match self.watcher.latest() {
+                Latest::Record(record) if record.revision > self.revision => {
+                    return match decode_record::<R>(&record) {
+                        Ok(snapshot) => {
+                            self.revision = record.revision;
+                            self.done = (self.ended)(&snapshot);
+                            Some((Ok(snapshot), self))
                         }
-                    }
-                    Latest::Record(_) | Latest::Unknown => {}
-                    Latest::Gone => return,
+                        Err(error) => {
+                            self.done = true;
+                            Some((Err(error.into()), self))
+                        }
+                    };
                 }
+                Latest::Record(_) | Latest::Unknown => {}
+                Latest::Gone => return None,
             }
         }
-    });
-    Ok(Box::pin(ReceiverStream::new(receiver)))
+    }
 }
