@@ -53,6 +53,10 @@ use stigmer_store::{SqliteOptions, SqliteStore};
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status};
 
+/// The server binary's allocator, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SMALL: usize = 100;
 const LARGE: usize = 10_000;
 const ROUNDS: usize = 5;

@@ -45,8 +45,12 @@ use stigmer_store::{SqliteOptions, SqliteStore};
 use tokio::sync::{mpsc, watch};
 use tonic::transport::Channel;
 
+/// The server binary's allocator, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const RUNNER_HOOK: &str = "STIGMER_TEST_FAKE_RUNNER";
-const SEQUENTIAL: usize = 300;
+const SEQUENTIAL: usize = 500;
 const PARALLEL: usize = 32;
 const PER_TASK: usize = 20;
 const SUBSCRIBERS: usize = 1000;
@@ -111,16 +115,15 @@ async fn bench() -> anyhow::Result<()> {
     }
     drop(first);
 
-    let auto = sequential(&executions, agent.id(), "").await?;
-    let given = sequential(&executions, "", &session_id).await?;
+    let (auto, given) = sequential(&executions, agent.id(), &session_id).await?;
     let parallel_rate = parallel(&executions, agent.id()).await?;
     println!(
-        "create, agent id only (auto session): p50 {} us, p99 {} us ({SEQUENTIAL} sequential)",
+        "create, agent id only (auto session): p50 {} us, p99 {} us ({SEQUENTIAL} sequential, alternating)",
         percentile(&auto, 50),
         percentile(&auto, 99)
     );
     println!(
-        "create, existing session:             p50 {} us, p99 {} us ({SEQUENTIAL} sequential)",
+        "create, existing session:             p50 {} us, p99 {} us ({SEQUENTIAL} sequential, alternating)",
         percentile(&given, 50),
         percentile(&given, 99)
     );
@@ -233,23 +236,31 @@ fn execution(agent_id: &str, session_id: &str) -> AgentExecution {
     }
 }
 
-/// Latencies of sequential creates, sorted.
+/// Latencies of sequential creates, sorted: with only the agent id (auto
+/// session) and with the session given, alternating, so both see the same
+/// machine noise.
 async fn sequential(
     client: &AgentExecutionCommandControllerClient<Channel>,
     agent_id: &str,
     session_id: &str,
-) -> anyhow::Result<Vec<Duration>> {
-    let mut latencies = Vec::with_capacity(SEQUENTIAL);
+) -> anyhow::Result<(Vec<Duration>, Vec<Duration>)> {
+    let mut auto = Vec::with_capacity(SEQUENTIAL);
+    let mut given = Vec::with_capacity(SEQUENTIAL);
     for _ in 0..SEQUENTIAL {
-        let started = Instant::now();
-        client
-            .clone()
-            .create(execution(agent_id, session_id))
-            .await?;
-        latencies.push(started.elapsed());
+        for (agent_id, session_id, latencies) in
+            [(agent_id, "", &mut auto), ("", session_id, &mut given)]
+        {
+            let started = Instant::now();
+            client
+                .clone()
+                .create(execution(agent_id, session_id))
+                .await?;
+            latencies.push(started.elapsed());
+        }
     }
-    latencies.sort_unstable();
-    Ok(latencies)
+    auto.sort_unstable();
+    given.sort_unstable();
+    Ok((auto, given))
 }
 
 fn percentile(sorted: &[Duration], p: usize) -> u128 {

@@ -7,6 +7,13 @@ use stigmer_server::{App, Config};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
+/// Many small, short-lived allocations per request and per stream (HTTP/2
+/// frames, protobuf messages) contend on glibc malloc's arena locks;
+/// mimalloc cut the 1 000-subscriber fan-out latency by about a quarter
+/// (`execution-bench`, which uses the same allocator).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = match Config::parse().with_file() {
