@@ -4,8 +4,16 @@ use std::future::Future;
 use std::pin::Pin;
 
 use http::Extensions;
+use stigmer_store::Durability;
 
 use crate::ApiError;
+
+/// Request extension set by a caller that commits (synced) after this
+/// nested request and undoes it if that fails, so this request's writes
+/// need not wait for the disk: the caller's commit syncs them too. Only
+/// in-process callers can set it: extensions never cross the network.
+#[derive(Debug, Clone, Copy)]
+pub struct CommittedByCaller;
 
 /// Who a request acts for, as recorded in audit blocks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +48,9 @@ pub struct RequestContext<I, S = I> {
     pub new_state: S,
     /// Who the request acts for.
     pub actor: Actor,
+    /// When this request's writes must be on disk: synced, unless it is a
+    /// nested request whose caller commits after it ([`CommittedByCaller`]).
+    pub durability: Durability,
     bag: Extensions,
     pub(crate) compensations: Vec<Compensation>,
 }
@@ -59,6 +70,7 @@ impl<I, S> RequestContext<I, S> {
             input,
             new_state,
             actor,
+            durability: Durability::Synced,
             bag: Extensions::new(),
             compensations: Vec::new(),
         }

@@ -19,7 +19,7 @@ pub mod slug;
 pub mod steps;
 mod store_error;
 
-pub use context::{Actor, RequestContext};
+pub use context::{Actor, CommittedByCaller, RequestContext};
 pub use error::{ApiError, PipelineError};
 pub use pipeline::{Pipeline, Step};
 pub use store_error::kind_label;

@@ -64,16 +64,42 @@ pub enum WriteOutcome {
     JobRetried,
 }
 
+/// When a committed batch is on disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Synced to disk before the write returns.
+    #[default]
+    Synced,
+    /// Visible at once and made durable by the next synced commit: both
+    /// backends append commits to one log in order, so syncing a later
+    /// commit syncs this one too. For a nested write whose caller commits
+    /// synced right after it (and undoes it on failure): the pair then costs
+    /// one sync, and a crash before the caller's commit loses at most a
+    /// record nothing refers to yet.
+    WithNextSyncedCommit,
+}
+
 /// Writes that commit atomically: the first failing op aborts the batch and
 /// nothing of it is visible, ever.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteBatch {
     pub(crate) ops: Vec<WriteOp>,
+    pub(crate) durability: Durability,
 }
 
 impl WriteBatch {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets when the batch must be on disk (synced by default).
+    pub fn set_durability(&mut self, durability: Durability) -> &mut Self {
+        self.durability = durability;
+        self
+    }
+
+    pub fn durability(&self) -> Durability {
+        self.durability
     }
 
     pub fn push(&mut self, op: WriteOp) -> &mut Self {

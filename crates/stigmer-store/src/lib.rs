@@ -87,7 +87,7 @@ pub mod postgres;
 pub mod sqlite;
 mod store;
 
-pub use batch::{WriteBatch, WriteOp, WriteOutcome};
+pub use batch::{Durability, WriteBatch, WriteOp, WriteOutcome};
 pub use error::{StoreError, StoreResult, UniqueKey};
 pub use model::{
     AuditRecord, Change, IndexEntry, Indexer, Job, ListQuery, NewAudit, NewJob, NewRecord, Order,

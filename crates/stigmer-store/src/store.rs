@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use stigmer_api::ApiResourceKind;
 use tokio::sync::broadcast;
 
-use crate::batch::{WriteBatch, WriteOutcome};
+use crate::batch::{Durability, WriteBatch, WriteOutcome};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
     AuditRecord, Change, Job, ListQuery, NewAudit, NewJob, NewRecord, Page, PutMode, Record,
@@ -85,8 +85,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// Writes one record (see [`PutMode`]) and returns its new revision.
     async fn put(&self, record: NewRecord, mode: PutMode) -> StoreResult<u64> {
+        self.put_with(record, mode, Durability::Synced).await
+    }
+
+    /// [`Store::put`] with a chosen [`Durability`].
+    async fn put_with(
+        &self,
+        record: NewRecord,
+        mode: PutMode,
+        durability: Durability,
+    ) -> StoreResult<u64> {
         let mut batch = WriteBatch::new();
-        batch.put(record, mode);
+        batch.put(record, mode).set_durability(durability);
         match single(self.write(batch).await?)? {
             WriteOutcome::Put { revision } => Ok(revision),
             other => Err(unexpected(&other)),

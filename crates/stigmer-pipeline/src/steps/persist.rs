@@ -48,7 +48,10 @@ impl<I: Send + Sync, R: Indexed> Step<I, R> for Persist {
             Some(existing) => PutMode::IfRevision(existing.revision),
             None => PutMode::CreateOnly,
         };
-        let revision = self.store.put(record_of(&ctx.new_state), mode).await?;
+        let revision = self
+            .store
+            .put_with(record_of(&ctx.new_state), mode, ctx.durability)
+            .await?;
         if mode == PutMode::CreateOnly && self.undo_create {
             let (store, id) = (self.store.clone(), ctx.new_state.id().to_owned());
             ctx.on_failure("delete_created_record", move || async move {

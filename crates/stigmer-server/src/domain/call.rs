@@ -2,7 +2,8 @@
 //! turning the outcome into a response.
 
 use stigmer_grpc::Identity;
-use stigmer_pipeline::{Actor, PipelineError};
+use stigmer_pipeline::{Actor, CommittedByCaller, PipelineError};
+use stigmer_store::Durability;
 use tonic::{Request, Response, Status};
 
 /// The actor a request acts for, from the identity the RPC layer
@@ -16,6 +17,16 @@ pub fn actor_of<T>(request: &Request<T>) -> Actor {
             id: "local-user".to_owned(),
         },
         Some(Identity::System) | None => Actor::system(),
+    }
+}
+
+/// Whether the request's writes must be synced before it answers: not when
+/// an in-process caller commits after it ([`CommittedByCaller`]).
+pub fn durability_of<T>(request: &Request<T>) -> Durability {
+    if request.extensions().get::<CommittedByCaller>().is_some() {
+        Durability::WithNextSyncedCommit
+    } else {
+        Durability::Synced
     }
 }
 

@@ -13,15 +13,16 @@ use stigmer_pipeline::steps::{
 use stigmer_pipeline::{Pipeline, RequestContext};
 use tonic::{Request, Response, Status};
 
-use super::{actor_of, respond};
+use super::{actor_of, durability_of, respond};
 
 /// Runs a pipeline whose input and state are the request's resource.
 pub async fn run<R: Resource>(
     pipeline: Pipeline<R>,
     request: Request<R>,
 ) -> Result<Response<R>, Status> {
-    let actor = actor_of(&request);
+    let (actor, durability) = (actor_of(&request), durability_of(&request));
     let mut ctx = RequestContext::new(request.into_inner(), actor);
+    ctx.durability = durability;
     let outcome = pipeline.run(&mut ctx).await;
     respond(outcome, ctx.new_state)
 }
@@ -31,8 +32,9 @@ pub async fn run_for<I: Send, R: Resource>(
     pipeline: Pipeline<I, R>,
     request: Request<I>,
 ) -> Result<Response<R>, Status> {
-    let actor = actor_of(&request);
+    let (actor, durability) = (actor_of(&request), durability_of(&request));
     let mut ctx = RequestContext::with_state(request.into_inner(), R::default(), actor);
+    ctx.durability = durability;
     let outcome = pipeline.run(&mut ctx).await;
     respond(outcome, ctx.new_state)
 }

@@ -25,6 +25,21 @@ impl<C: Channel> AgentInstanceClient<C> {
         Ok(self.command.clone().create(instance).await?.into_inner())
     }
 
+    /// `create` for a caller that commits right after it and deletes the
+    /// AgentInstance again if that fails: the caller's commit syncs both.
+    pub async fn create_committed_by_caller(
+        &self,
+        instance: AgentInstance,
+    ) -> Result<AgentInstance, Status> {
+        tracing::debug!("downstream AgentInstance.create (committed by the caller)");
+        Ok(self
+            .command
+            .clone()
+            .create(super::committed_by_caller(instance))
+            .await?
+            .into_inner())
+    }
+
     pub async fn delete(&self, id: &str) -> Result<AgentInstance, Status> {
         tracing::debug!(id, "downstream AgentInstance.delete");
         Ok(self

@@ -13,6 +13,7 @@ mod workflowexecution;
 mod workflowinstance;
 
 use stigmer_grpc::InProcessChannel;
+use stigmer_pipeline::CommittedByCaller;
 use tonic::body::Body;
 use tonic::client::GrpcService;
 
@@ -55,3 +56,13 @@ impl<T> Channel for T where
 
 /// The channel the server's own kinds use to reach each other.
 pub type Local = InProcessChannel;
+
+/// A request whose writes the calling pipeline's own synced commit makes
+/// durable (see [`CommittedByCaller`]): for a create the caller follows
+/// with its commit and undoes on failure. Over a network channel the
+/// marker is not sent and the callee syncs as usual.
+fn committed_by_caller<T>(message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.extensions_mut().insert(CommittedByCaller);
+    request
+}

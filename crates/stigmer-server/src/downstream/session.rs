@@ -18,9 +18,16 @@ impl<C: Channel> SessionClient<C> {
         }
     }
 
-    pub async fn create(&self, session: Session) -> Result<Session, Status> {
-        tracing::debug!("downstream Session.create");
-        Ok(self.command.clone().create(session).await?.into_inner())
+    /// `create` for a caller that commits right after it and deletes the
+    /// session again if that fails: the caller's commit syncs both.
+    pub async fn create_committed_by_caller(&self, session: Session) -> Result<Session, Status> {
+        tracing::debug!("downstream Session.create (committed by the caller)");
+        Ok(self
+            .command
+            .clone()
+            .create(super::committed_by_caller(session))
+            .await?
+            .into_inner())
     }
 
     pub async fn delete(&self, id: &str) -> Result<Session, Status> {

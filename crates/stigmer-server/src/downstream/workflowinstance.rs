@@ -26,6 +26,21 @@ impl<C: Channel> WorkflowInstanceClient<C> {
         Ok(self.command.clone().create(instance).await?.into_inner())
     }
 
+    /// `create` for a caller that commits right after it and deletes the
+    /// WorkflowInstance again if that fails: the caller's commit syncs both.
+    pub async fn create_committed_by_caller(
+        &self,
+        instance: WorkflowInstance,
+    ) -> Result<WorkflowInstance, Status> {
+        tracing::debug!("downstream WorkflowInstance.create (committed by the caller)");
+        Ok(self
+            .command
+            .clone()
+            .create(super::committed_by_caller(instance))
+            .await?
+            .into_inner())
+    }
+
     pub async fn delete(&self, id: &str) -> Result<WorkflowInstance, Status> {
         tracing::debug!(id, "downstream WorkflowInstance.delete");
         Ok(self

@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
-use crate::batch::{WriteBatch, WriteOutcome};
+use crate::batch::{Durability, WriteBatch, WriteOutcome};
 use crate::error::{StoreError, StoreResult};
 use crate::index::check_page_size;
 use crate::model::{AuditRecord, Change, Indexer, Job, ListQuery, Page, Record, no_index};
@@ -201,6 +201,13 @@ impl PostgresStore {
     async fn write_once(&self, batch: &WriteBatch) -> StoreResult<Vec<WriteOutcome>> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg_error)?;
+        if batch.durability == Durability::WithNextSyncedCommit {
+            // The WAL is flushed in order: the next synced commit flushes
+            // this one too.
+            tx.batch_execute("SET LOCAL synchronous_commit TO OFF")
+                .await
+                .map_err(pg_error)?;
+        }
         let shard = (self.next_shard.fetch_add(1, Ordering::Relaxed) % COUNTER_SHARDS) as i16;
         let applied = write::apply(&tx, batch, shard).await?;
         tx.commit().await.map_err(pg_error)?;

@@ -24,7 +24,7 @@ pub use schema::SCHEMA_VERSION;
 use self::inline::{Inline, InlineReaders};
 use self::read::AuditColumn;
 use self::workers::{Queues, ReadJob, Task, WriteJob};
-use crate::batch::{WriteBatch, WriteOutcome};
+use crate::batch::{Durability, WriteBatch, WriteOutcome};
 use crate::error::{StoreError, StoreResult};
 use crate::index::check_page_size;
 use crate::model::{AuditRecord, Change, Indexer, Job, ListQuery, Page, Record, no_index};
@@ -251,7 +251,7 @@ impl SqliteStore {
         }
     }
 
-    async fn write_with<T, F>(&self, work: F) -> StoreResult<T>
+    async fn write_with<T, F>(&self, durability: Durability, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<(T, Vec<Change>)> + Send + 'static,
@@ -259,6 +259,7 @@ impl SqliteStore {
         let (reply, answer) = oneshot::channel();
         let job: WriteJob = Box::new(Task {
             work,
+            durability,
             reply,
             feed: self.feed.clone(),
         });
@@ -309,7 +310,7 @@ impl Store for SqliteStore {
 
     async fn write(&self, mut batch: WriteBatch) -> StoreResult<Vec<WriteOutcome>> {
         batch.validate()?;
-        self.write_with(move |conn| {
+        self.write_with(batch.durability, move |conn| {
             let applied = write::apply(conn, &batch)?;
             Ok((applied.outcomes, applied.changes))
         })
@@ -359,7 +360,7 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         let (queue, worker) = (queue.to_owned(), worker.to_owned());
-        self.write_with(move |conn| {
+        self.write_with(Durability::Synced, move |conn| {
             let jobs =
                 write::claim(conn, &queue, &worker, lease, limit).map_err(StoreError::backend)?;
             Ok((jobs, Vec::new()))
@@ -390,5 +391,40 @@ impl Store for SqliteStore {
         })
         .await
         .map_err(StoreError::backend)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// The writer connection's `synchronous` inside a write of `durability`.
+    async fn synchronous_during(store: &SqliteStore, durability: Durability) -> i64 {
+        store
+            .write_with(durability, |conn| {
+                let mode = conn
+                    .pragma_query_value(None, "synchronous", |row| row.get(0))
+                    .map_err(StoreError::backend)?;
+                Ok((mode, Vec::new()))
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn only_writes_that_wait_for_the_next_synced_commit_skip_the_sync() {
+        const NORMAL: i64 = 1;
+        const FULL: i64 = 2;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(SqliteOptions::new(dir.path().join("stigmer.db")))
+            .await
+            .unwrap();
+        assert_eq!(synchronous_during(&store, Durability::Synced).await, FULL);
+        let deferred = Durability::WithNextSyncedCommit;
+        assert_eq!(synchronous_during(&store, deferred).await, NORMAL);
+        assert_eq!(synchronous_during(&store, deferred).await, NORMAL);
+        assert_eq!(synchronous_during(&store, Durability::Synced).await, FULL);
     }
 }

@@ -5,7 +5,9 @@
 //! The writer commits in groups: it takes every write that queued up while
 //! the previous commit was syncing, runs each in its own savepoint (a
 //! failing write rolls back alone and is answered at once), and commits the
-//! rest with one fsync. A caller hears "ok" only after that commit.
+//! rest with one fsync. A caller hears "ok" only after that commit. A group
+//! whose every write may wait for the next synced commit
+//! ([`Durability::WithNextSyncedCommit`]) commits without the fsync.
 
 use std::thread::JoinHandle;
 
@@ -13,6 +15,7 @@ use crossbeam_channel::{Receiver, Sender};
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{broadcast, oneshot};
 
+use crate::batch::Durability;
 use crate::error::{StoreError, StoreResult};
 use crate::model::Change;
 
@@ -26,6 +29,7 @@ pub(crate) trait WriteTask: Send {
     fn run(self: Box<Self>, conn: &Connection) -> Option<Box<dyn CommitWaiter>>;
     /// Answers the caller without running (the group could not start).
     fn fail(self: Box<Self>, error: StoreError);
+    fn durability(&self) -> Durability;
 }
 
 /// The part of a task that learns how the commit went.
@@ -37,6 +41,7 @@ pub(crate) trait CommitWaiter: Send {
 /// once committed.
 pub(crate) struct Task<T, F> {
     pub(crate) work: F,
+    pub(crate) durability: Durability,
     pub(crate) reply: oneshot::Sender<StoreResult<T>>,
     pub(crate) feed: broadcast::Sender<Change>,
 }
@@ -47,7 +52,9 @@ where
     F: FnOnce(&Connection) -> StoreResult<(T, Vec<Change>)> + Send,
 {
     fn run(self: Box<Self>, conn: &Connection) -> Option<Box<dyn CommitWaiter>> {
-        let Task { work, reply, feed } = *self;
+        let Task {
+            work, reply, feed, ..
+        } = *self;
         match work(conn) {
             Ok((value, changes)) => Some(Box::new(Waiter {
                 value,
@@ -64,6 +71,10 @@ where
 
     fn fail(self: Box<Self>, error: StoreError) {
         let _ = self.reply.send(Err(error));
+    }
+
+    fn durability(&self) -> Durability {
+        self.durability
     }
 }
 
@@ -104,12 +115,28 @@ pub(crate) fn spawn_writer(
 }
 
 fn writer_loop(mut conn: Connection, jobs: Receiver<WriteJob>) {
+    // The connection opens with synchronous=FULL.
+    let mut synced = true;
     while let Ok(first) = jobs.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             match jobs.try_recv() {
                 Ok(job) => group.push(job),
                 Err(_) => break,
+            }
+        }
+        let sync = group
+            .iter()
+            .any(|job| job.durability() == Durability::Synced);
+        if sync != synced {
+            match set_synchronous(&conn, sync) {
+                Ok(()) => synced = sync,
+                Err(error) => {
+                    for job in group {
+                        job.fail(error.clone());
+                    }
+                    continue;
+                }
             }
         }
         commit_group(&mut conn, group);
@@ -119,6 +146,14 @@ fn writer_loop(mut conn: Connection, jobs: Receiver<WriteJob>) {
     if let Err(error) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
         tracing::warn!(%error, "WAL checkpoint on close failed");
     }
+}
+
+/// FULL syncs the WAL at every commit; NORMAL leaves that to the next FULL
+/// commit (or checkpoint), which syncs everything appended before it.
+fn set_synchronous(conn: &Connection, sync: bool) -> StoreResult<()> {
+    let mode = if sync { "FULL" } else { "NORMAL" };
+    conn.pragma_update(None, "synchronous", mode)
+        .map_err(StoreError::backend)
 }
 
 fn commit_group(conn: &mut Connection, group: Vec<WriteJob>) {

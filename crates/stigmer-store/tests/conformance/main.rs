@@ -41,6 +41,7 @@ harness::conformance! {
     jobs::expired_lease_is_reclaimed_and_fences_the_old_holder,
     jobs::retry_and_delay,
     jobs::renewing_a_lease_keeps_the_job_and_a_lost_lease_cannot_be_renewed,
+    transactions::a_write_synced_by_the_next_commit_behaves_like_any_other,
     concurrency::fifty_writers_and_readers_lose_nothing,
     lifecycle::close_is_idempotent_and_final,
     lifecycle::a_new_index_version_reindexes_every_record,

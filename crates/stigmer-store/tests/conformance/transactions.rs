@@ -1,7 +1,7 @@
 use stigmer_api::ApiResourceKind::{AgentExecution, Session, Skill};
 use stigmer_store::{
-    Change, IndexEntry, ListQuery, NewAudit, NewJob, PutMode, StoreError, UniqueKey, WriteBatch,
-    WriteOutcome,
+    Change, Durability, IndexEntry, ListQuery, NewAudit, NewJob, PutMode, StoreError, UniqueKey,
+    WriteBatch, WriteOutcome,
 };
 
 use crate::harness::{Harness, data, record, with_slug};
@@ -157,5 +157,40 @@ pub async fn batch_across_kinds_commits_together(harness: &dyn Harness) {
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].payload, b"aex-1");
     let _ = Change::Resync;
+    store.close().await.unwrap();
+}
+
+/// A write that waits for the next synced commit is visible, announced and
+/// rolled back like any other; the synced write after it commits normally.
+pub async fn a_write_synced_by_the_next_commit_behaves_like_any_other(harness: &dyn Harness) {
+    let store = harness.open().await;
+    let mut feed = store.subscribe();
+    let mut batch = WriteBatch::new();
+    batch
+        .create(record(Session, "ses-1", "nested"))
+        .set_durability(Durability::WithNextSyncedCommit);
+    store.write(batch).await.unwrap();
+    assert_eq!(
+        feed.recv().await.unwrap(),
+        Change::Put {
+            kind: Session,
+            id: "ses-1".into()
+        }
+    );
+    assert!(store.get(Session, "ses-1").await.unwrap().is_some());
+
+    let mut failing = WriteBatch::new();
+    failing
+        .create(record(Session, "ses-2", "nested"))
+        .create(record(Session, "ses-1", "clobber"))
+        .set_durability(Durability::WithNextSyncedCommit);
+    store.write(failing).await.unwrap_err();
+    assert_eq!(store.get(Session, "ses-2").await.unwrap(), None);
+
+    store
+        .create(record(AgentExecution, "aex-1", "caller"))
+        .await
+        .unwrap();
+    assert!(store.get(AgentExecution, "aex-1").await.unwrap().is_some());
     store.close().await.unwrap();
 }

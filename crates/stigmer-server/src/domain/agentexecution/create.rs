@@ -139,12 +139,17 @@ impl EnsureDefaultInstance {
             }),
             status: None,
         };
-        let created = self.0.instances.create(instance).await.map_err(|status| {
-            ApiError::Status(Status::new(
-                status.code(),
-                format!("failed to create default instance: {}", status.message()),
-            ))
-        })?;
+        let created = self
+            .0
+            .instances
+            .create_committed_by_caller(instance)
+            .await
+            .map_err(|status| {
+                ApiError::Status(Status::new(
+                    status.code(),
+                    format!("failed to create default instance: {}", status.message()),
+                ))
+            })?;
         let instance_id = created.id().to_owned();
         agent
             .status
@@ -218,7 +223,7 @@ impl Step<AgentExecution, AgentExecution> for CreateSessionIfNeeded {
                 }),
                 status: None,
             };
-            match self.0.sessions.create(session).await {
+            match self.0.sessions.create_committed_by_caller(session).await {
                 Ok(created) => break created,
                 Err(status) if status.code() == Code::AlreadyExists && attempts < 3 => continue,
                 Err(status) => {

@@ -166,15 +166,20 @@ impl ResolveInstance {
             Err(status) if status.code() == Code::NotFound => {}
             Err(status) => return Err(status.into()),
         }
-        let created = self.0.instances.create(instance).await.map_err(|status| {
-            ApiError::Status(Status::new(
-                status.code(),
-                format!(
-                    "failed to create default workflow instance: {}",
-                    status.message()
-                ),
-            ))
-        })?;
+        let created = self
+            .0
+            .instances
+            .create_committed_by_caller(instance)
+            .await
+            .map_err(|status| {
+                ApiError::Status(Status::new(
+                    status.code(),
+                    format!(
+                        "failed to create default workflow instance: {}",
+                        status.message()
+                    ),
+                ))
+            })?;
         let instance_id = created.id().to_owned();
         let instances = self.0.instances.clone();
         let undo_id = instance_id.clone();
