@@ -2,7 +2,7 @@
 //! turning the outcome into a response.
 
 use stigmer_grpc::Identity;
-use stigmer_pipeline::{Actor, CommittedByCaller, PipelineError};
+use stigmer_pipeline::{Actor, ApiError, CommittedByCaller, PipelineError};
 use stigmer_store::Durability;
 use tonic::{Request, Response, Status};
 
@@ -28,6 +28,15 @@ pub fn durability_of<T>(request: &Request<T>) -> Durability {
     } else {
         Durability::Synced
     }
+}
+
+/// A nested call's failure with its code kept and what failed said first:
+/// "failed to create session: <the Session service's message>".
+pub fn nested_failure(what: &str, status: &Status) -> ApiError {
+    ApiError::Status(Status::new(
+        status.code(),
+        format!("{what}: {}", status.message()),
+    ))
 }
 
 /// The response of a pipeline run: its final state, or its error.

@@ -11,6 +11,7 @@ use stigmer_api::commons::apiresource::{ApiResourceMetadata, ApiResourceOwnerSco
 use stigmer_pipeline::{ApiError, RequestContext, Step};
 use tonic::Status;
 
+use crate::domain::nested_failure;
 use crate::downstream::{AgentInstanceClient, Channel, WorkflowInstanceClient};
 
 const DESCRIPTION: &str = "Default instance (auto-created, no custom configuration)";
@@ -75,12 +76,7 @@ where
             .instances
             .create_instance(instance)
             .await
-            .map_err(|status| {
-                ApiError::Status(Status::new(
-                    status.code(),
-                    format!("failed to create default instance: {}", status.message()),
-                ))
-            })?;
+            .map_err(|status| nested_failure("failed to create default instance", &status))?;
         let instance_id = created.id().to_owned();
         let (instances, undo_id) = (self.instances.clone(), instance_id.clone());
         ctx.on_failure("delete_default_instance", move || async move {

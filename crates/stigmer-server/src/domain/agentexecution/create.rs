@@ -19,7 +19,7 @@ use stigmer_pipeline::{ApiError, Pipeline, RequestContext, Step};
 use tonic::{Code, Request, Response, Status};
 
 use super::{AgentExecutionController, ExecutionDownstream};
-use crate::domain::standard;
+use crate::domain::{nested_failure, standard};
 use crate::engine::PersistWithDispatch;
 
 type Ctx = RequestContext<AgentExecution, AgentExecution>;
@@ -144,12 +144,7 @@ impl EnsureDefaultInstance {
             .instances
             .create_committed_by_caller(instance)
             .await
-            .map_err(|status| {
-                ApiError::Status(Status::new(
-                    status.code(),
-                    format!("failed to create default instance: {}", status.message()),
-                ))
-            })?;
+            .map_err(|status| nested_failure("failed to create default instance", &status))?;
         let instance_id = created.id().to_owned();
         agent
             .status
@@ -164,13 +159,10 @@ impl EnsureDefaultInstance {
                 if let Err(undo) = self.0.instances.delete(&instance_id).await {
                     tracing::warn!(%instance_id, error = %undo.message(), "cannot remove unrecorded default instance");
                 }
-                Err(ApiError::Status(Status::new(
-                    status.code(),
-                    format!(
-                        "failed to record the default instance on the agent: {}",
-                        status.message()
-                    ),
-                )))
+                Err(nested_failure(
+                    "failed to record the default instance on the agent",
+                    &status,
+                ))
             }
         }
     }
@@ -227,10 +219,7 @@ impl Step<AgentExecution, AgentExecution> for CreateSessionIfNeeded {
                 Ok(created) => break created,
                 Err(status) if status.code() == Code::AlreadyExists && attempts < 3 => continue,
                 Err(status) => {
-                    return Err(ApiError::Status(Status::new(
-                        status.code(),
-                        format!("failed to create session: {}", status.message()),
-                    )));
+                    return Err(nested_failure("failed to create session", &status));
                 }
             }
         };

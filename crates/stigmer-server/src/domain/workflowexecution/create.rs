@@ -22,7 +22,7 @@ use stigmer_pipeline::{ApiError, Pipeline, RequestContext, Step};
 use tonic::{Code, Request, Response, Status};
 
 use super::{WorkflowExecutionController, WorkflowExecutionDownstream};
-use crate::domain::standard;
+use crate::domain::{nested_failure, standard};
 use crate::engine::PersistWithDispatch;
 
 type Ctx = RequestContext<WorkflowExecution, WorkflowExecution>;
@@ -172,13 +172,7 @@ impl ResolveInstance {
             .create_committed_by_caller(instance)
             .await
             .map_err(|status| {
-                ApiError::Status(Status::new(
-                    status.code(),
-                    format!(
-                        "failed to create default workflow instance: {}",
-                        status.message()
-                    ),
-                ))
+                nested_failure("failed to create default workflow instance", &status)
             })?;
         let instance_id = created.id().to_owned();
         let instances = self.0.instances.clone();
