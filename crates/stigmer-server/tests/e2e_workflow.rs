@@ -9,7 +9,7 @@ use stigmer_api::agentic::workflow::v1::serverless::ValidationState;
 use stigmer_api::agentic::workflow::v1::workflow_command_controller_client::WorkflowCommandControllerClient;
 use stigmer_api::agentic::workflow::v1::workflow_query_controller_client::WorkflowQueryControllerClient;
 use stigmer_api::agentic::workflow::v1::{
-    FlowControl, Workflow, WorkflowDocument, WorkflowId, WorkflowSpec, WorkflowTask,
+    FlowControl, Workflow, WorkflowDocument, WorkflowId, WorkflowSpec, WorkflowStatus, WorkflowTask,
 };
 use stigmer_api::agentic::workflowinstance::v1::workflow_instance_command_controller_client::WorkflowInstanceCommandControllerClient;
 use stigmer_api::agentic::workflowinstance::v1::workflow_instance_query_controller_client::WorkflowInstanceQueryControllerClient;
@@ -251,6 +251,19 @@ async fn valid_workflow_is_stored_validated_with_its_default_instance() {
     assert_eq!(
         updated_status.serverless_workflow_validation.unwrap().state,
         ValidationState::Valid as i32
+    );
+
+    // Status is the server's: a client cannot point the workflow at another
+    // default instance (only the server itself records one it had to make).
+    let mut forged = workflow("Nightly Triage", "acme", valid_tasks());
+    forged.status = Some(WorkflowStatus {
+        default_instance_id: "win-forged".into(),
+        ..Default::default()
+    });
+    let kept = workflows.update(forged).await.unwrap().into_inner();
+    assert_eq!(
+        kept.status.unwrap().default_instance_id,
+        status.default_instance_id
     );
 
     let deleted = workflows

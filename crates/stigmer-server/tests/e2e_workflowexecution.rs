@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use stigmer_api::Resource;
 use stigmer_api::agentic::workflow::v1::workflow_command_controller_client::WorkflowCommandControllerClient;
-use stigmer_api::agentic::workflow::v1::{Workflow, WorkflowDocument, WorkflowSpec, WorkflowTask};
+use stigmer_api::agentic::workflow::v1::workflow_query_controller_client::WorkflowQueryControllerClient;
+use stigmer_api::agentic::workflow::v1::{
+    Workflow, WorkflowDocument, WorkflowId, WorkflowSpec, WorkflowTask,
+};
 use stigmer_api::agentic::workflowexecution::v1::workflow_execution_command_controller_client::WorkflowExecutionCommandControllerClient;
 use stigmer_api::agentic::workflowexecution::v1::workflow_execution_query_controller_client::WorkflowExecutionQueryControllerClient;
 use stigmer_api::agentic::workflowexecution::v1::{
@@ -282,7 +285,25 @@ async fn a_missing_default_instance_is_made_through_the_workflow_instance_servic
         "nested WorkflowInstance create logged with the system identity:\n{log}"
     );
 
-    // The next create finds that instance again instead of making another.
+    // The Workflow service recorded it on the workflow (the log shows the
+    // nested update), and the next create uses it instead of making another.
+    let stored = WorkflowQueryControllerClient::new(channel.clone())
+        .get(WorkflowId {
+            value: workflow.id().to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        stored.status.as_ref().unwrap().default_instance_id,
+        instance_id
+    );
+    assert!(
+        server.log().lines().any(|line| line
+            .contains("/ai.stigmer.agentic.workflow.v1.WorkflowCommandController/update")
+            && line.contains("system")),
+        "nested Workflow update logged with the system identity"
+    );
     let again = commands(&channel)
         .create(execution(workflow.id(), ""))
         .await

@@ -20,6 +20,15 @@ pub fn actor_of<T>(request: &Request<T>) -> Actor {
     }
 }
 
+/// Whether the server itself made the request (system identity, which only
+/// the in-process channel carries).
+pub fn from_system<T>(request: &Request<T>) -> bool {
+    matches!(
+        request.extensions().get::<Identity>(),
+        Some(Identity::System)
+    )
+}
+
 /// Whether the request's writes must be synced before it answers: not when
 /// an in-process caller commits after it ([`CommittedByCaller`]).
 pub fn durability_of<T>(request: &Request<T>) -> Durability {

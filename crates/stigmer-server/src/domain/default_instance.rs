@@ -1,13 +1,16 @@
 //! The create step Agent and Workflow share: make the parent's default
 //! instance `<parent name>-default` through the instance kind's downstream
 //! client (so it runs every layer, as the system), record its id in the
-//! parent's status, and delete it again if a later step fails.
+//! parent's status, and delete it again if a later step fails. And the
+//! update step through which another kind records a default instance it
+//! had to make, so only the parent's own service writes the parent.
 
 use async_trait::async_trait;
 use stigmer_api::Resource;
 use stigmer_api::agentic::agentinstance::v1::AgentInstance;
 use stigmer_api::agentic::workflowinstance::v1::WorkflowInstance;
 use stigmer_api::commons::apiresource::{ApiResourceMetadata, ApiResourceOwnerScope};
+use stigmer_pipeline::steps::{Existing, SharedStore};
 use stigmer_pipeline::{ApiError, RequestContext, Step};
 use tonic::Status;
 
@@ -23,6 +26,8 @@ pub trait HasDefaultInstance: Resource {
     /// The instance with `metadata` and `description`, pointing at this
     /// (already identified) parent.
     fn default_instance(&self, metadata: ApiResourceMetadata, description: &str) -> Self::Instance;
+
+    fn default_instance_id(&self) -> &str;
 
     fn set_default_instance_id(&mut self, id: String);
 }
@@ -84,6 +89,44 @@ where
             Ok(())
         });
         ctx.new_state.set_default_instance_id(instance_id);
+        Ok(())
+    }
+}
+
+/// In an update from the server itself (system identity, only possible on
+/// the in-process channel): records the requested default instance when the
+/// parent has none or its recorded one no longer exists. Status otherwise
+/// stays server-owned.
+pub struct AdoptDefaultInstance {
+    store: SharedStore,
+}
+
+impl AdoptDefaultInstance {
+    pub fn new(store: SharedStore) -> Self {
+        AdoptDefaultInstance { store }
+    }
+}
+
+#[async_trait]
+impl<R: HasDefaultInstance> Step<R, R> for AdoptDefaultInstance {
+    fn name(&self) -> &'static str {
+        "adopt_default_instance"
+    }
+
+    async fn run(&self, ctx: &mut RequestContext<R, R>) -> Result<(), ApiError> {
+        let requested = ctx.input.default_instance_id().to_owned();
+        let stored = ctx
+            .require::<Existing<R>>()?
+            .resource
+            .default_instance_id()
+            .to_owned();
+        if requested.is_empty() || requested == stored {
+            return Ok(());
+        }
+        let dangling = stored.is_empty() || !self.store.exists(R::Instance::KIND, &stored).await?;
+        if dangling {
+            ctx.new_state.set_default_instance_id(requested);
+        }
         Ok(())
     }
 }

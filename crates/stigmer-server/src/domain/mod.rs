@@ -18,4 +18,4 @@ pub mod workflow;
 pub mod workflowexecution;
 pub mod workflowinstance;
 
-pub use call::{actor_of, durability_of, nested_failure, respond};
+pub use call::{actor_of, durability_of, from_system, nested_failure, respond};

@@ -48,6 +48,12 @@ impl HasDefaultInstance for Agent {
         }
     }
 
+    fn default_instance_id(&self) -> &str {
+        self.status
+            .as_ref()
+            .map_or("", |s| s.default_instance_id.as_str())
+    }
+
     fn set_default_instance_id(&mut self, id: String) {
         self.status
             .get_or_insert_with(Default::default)

@@ -118,9 +118,9 @@ impl ResolveInstance {
     /// The workflow's recorded default instance if it still exists, else
     /// the existing `<name>-default` instance of that workflow, else a new
     /// one made through the WorkflowInstance service — removed again if the
-    /// create fails later. (The workflow's record is not changed: only the
-    /// Workflow service writes it; the next create finds the instance by
-    /// its slug.)
+    /// create fails later. An instance found or made here is recorded as
+    /// the workflow's default through the Workflow service (the only writer
+    /// of the workflow's record).
     async fn default_instance(&self, ctx: &mut Ctx, workflow_id: &str) -> Result<String, ApiError> {
         let workflow = match self.0.workflows.get(workflow_id).await {
             Ok(workflow) => workflow,
@@ -160,7 +160,9 @@ impl ResolveInstance {
                     .as_ref()
                     .is_some_and(|s| s.workflow_id == workflow_id) =>
             {
-                return Ok(existing.id().to_owned());
+                let instance_id = existing.id().to_owned();
+                self.record_default(workflow, &instance_id).await;
+                return Ok(instance_id);
             }
             Ok(_) => {}
             Err(status) if status.code() == Code::NotFound => {}
@@ -181,7 +183,22 @@ impl ResolveInstance {
             instances.delete(&undo_id).await?;
             Ok(())
         });
+        self.record_default(workflow, &instance_id).await;
         Ok(instance_id)
+    }
+
+    /// Sets the workflow's `status.default_instance_id` through the Workflow
+    /// service. Best effort: the instance is valid either way and the next
+    /// create finds it by its slug, so a failure (say, a concurrent update
+    /// of the workflow) is logged, not returned.
+    async fn record_default(&self, mut workflow: Workflow, instance_id: &str) {
+        workflow
+            .status
+            .get_or_insert_with(Default::default)
+            .default_instance_id = instance_id.to_owned();
+        if let Err(status) = self.0.workflows.update(workflow).await {
+            tracing::warn!(%instance_id, error = %status.message(), "cannot record the default instance on the workflow");
+        }
     }
 }
 
