@@ -5,6 +5,8 @@
 //! process is spawned. Where our decisions differ, ours are asserted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -28,9 +30,7 @@ use stigmer_api::agentic::executioncontext::v1::{
 use stigmer_api::agentic::session::v1::session_command_controller_client::SessionCommandControllerClient;
 use stigmer_api::agentic::session::v1::session_query_controller_client::SessionQueryControllerClient;
 use stigmer_api::agentic::session::v1::{Session, SessionId, SessionSpec};
-use stigmer_api::commons::apiresource::{
-    ApiResourceDeleteInput, ApiResourceId, ApiResourceMetadata,
-};
+use stigmer_api::commons::apiresource::{ApiResourceDeleteInput, ApiResourceId};
 use stigmer_grpc::{BearerTokens, InProcessChannel};
 use stigmer_pipeline::index::{INDEX_VERSION, index_stored};
 use stigmer_server::App;
@@ -38,7 +38,7 @@ use stigmer_server::secrets::SecretCipher;
 use stigmer_store::{SqliteOptions, SqliteStore};
 use tonic::Code;
 
-const API_VERSION: &str = "agentic.stigmer.ai/v1";
+use common::fixtures::{self, API_VERSION, metadata};
 
 /// The code a call failed with (panics if it succeeded).
 async fn code_of<T>(call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>) -> Code {
@@ -76,27 +76,15 @@ async fn harness() -> Harness {
     }
 }
 
-fn metadata(name: &str, owner_scope: i32) -> Option<ApiResourceMetadata> {
-    Some(ApiResourceMetadata {
-        name: name.into(),
-        org: "local".into(),
-        owner_scope,
-        ..Default::default()
-    })
-}
-
 fn agent(name: &str) -> Agent {
-    Agent {
-        api_version: API_VERSION.into(),
-        kind: "Agent".into(),
-        metadata: metadata(name, 2),
-        spec: Some(AgentSpec {
+    fixtures::agent_with(
+        name,
+        AgentSpec {
             instructions: "You help with testing.".into(),
             description: "first".into(),
             ..Default::default()
-        }),
-        status: None,
-    }
+        },
+    )
 }
 
 fn instance(name: &str, agent_id: &str) -> AgentInstance {

@@ -5,7 +5,7 @@ mod common;
 
 use stigmer_api::agentic::agent::v1::agent_command_controller_client::AgentCommandControllerClient;
 use stigmer_api::agentic::agent::v1::agent_query_controller_client::AgentQueryControllerClient;
-use stigmer_api::agentic::agent::v1::{Agent, AgentId, AgentSpec};
+use stigmer_api::agentic::agent::v1::{Agent, AgentId};
 use stigmer_api::agentic::agentinstance::v1::agent_instance_command_controller_client::AgentInstanceCommandControllerClient;
 use stigmer_api::agentic::agentinstance::v1::agent_instance_query_controller_client::AgentInstanceQueryControllerClient;
 use stigmer_api::agentic::agentinstance::v1::{
@@ -15,22 +15,10 @@ use stigmer_api::commons::apiresource::{ApiResourceMetadata, ApiResourceReferenc
 use stigmer_api::{ApiResourceKind, Resource};
 use tonic::Code;
 
+use common::fixtures;
+
 fn agent(name: &str) -> Agent {
-    Agent {
-        api_version: "agentic.stigmer.ai/v1".into(),
-        kind: "Agent".into(),
-        metadata: Some(ApiResourceMetadata {
-            name: name.into(),
-            org: "local".into(),
-            owner_scope: 2,
-            ..Default::default()
-        }),
-        spec: Some(AgentSpec {
-            instructions: "You review pull requests.".into(),
-            ..Default::default()
-        }),
-        status: None,
-    }
+    fixtures::agent(name, "You review pull requests.")
 }
 
 #[tokio::test]

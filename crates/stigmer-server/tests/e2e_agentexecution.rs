@@ -8,81 +8,31 @@ mod common;
 use std::time::Duration;
 
 use stigmer_api::Resource;
-use stigmer_api::agentic::agent::v1::agent_command_controller_client::AgentCommandControllerClient;
-use stigmer_api::agentic::agent::v1::{Agent, AgentSpec};
+use stigmer_api::agentic::agent::v1::Agent;
 use stigmer_api::agentic::agentexecution::v1::agent_execution_command_controller_client::AgentExecutionCommandControllerClient;
 use stigmer_api::agentic::agentexecution::v1::agent_execution_query_controller_client::AgentExecutionQueryControllerClient;
 use stigmer_api::agentic::agentexecution::v1::{
-    AgentExecution, AgentExecutionId, AgentExecutionSpec, AgentExecutionStatus,
-    AgentExecutionUpdateStatusInput, AgentMessage, ExecutionPhase, ListAgentExecutionsRequest,
+    AgentExecution, AgentExecutionId, AgentExecutionStatus, AgentExecutionUpdateStatusInput,
+    AgentMessage, ExecutionPhase, ListAgentExecutionsRequest,
 };
 use stigmer_api::agentic::session::v1::session_query_controller_client::SessionQueryControllerClient;
 use stigmer_api::agentic::session::v1::{ListSessionsRequest, SessionId};
-use stigmer_api::commons::apiresource::ApiResourceMetadata;
 use tonic::Code;
 use tonic::transport::Channel;
 
+use common::fixtures::{self, phase};
+
 async fn create_agent(channel: &Channel, name: &str) -> Agent {
-    AgentCommandControllerClient::new(channel.clone())
-        .create(Agent {
-            api_version: "agentic.stigmer.ai/v1".into(),
-            kind: "Agent".into(),
-            metadata: Some(ApiResourceMetadata {
-                name: name.into(),
-                org: "local".into(),
-                owner_scope: 2,
-                ..Default::default()
-            }),
-            spec: Some(AgentSpec {
-                instructions: "You answer briefly.".into(),
-                ..Default::default()
-            }),
-            status: None,
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    fixtures::create_agent(channel, fixtures::agent(name, "You answer briefly.")).await
 }
 
 fn execution_of(agent_id: &str, session_id: &str) -> AgentExecution {
-    AgentExecution {
-        api_version: "agentic.stigmer.ai/v1".into(),
-        kind: "AgentExecution".into(),
-        metadata: Some(ApiResourceMetadata {
-            name: "execution-1".into(),
-            ..Default::default()
-        }),
-        spec: Some(AgentExecutionSpec {
-            agent_id: agent_id.into(),
-            session_id: session_id.into(),
-            message: "What is 2+2?".into(),
-            ..Default::default()
-        }),
-        status: None,
-    }
-}
-
-fn phase(execution: &AgentExecution) -> ExecutionPhase {
-    ExecutionPhase::try_from(execution.status.as_ref().map_or(0, |s| s.phase)).unwrap()
+    fixtures::agent_execution("execution-1", agent_id, session_id, "What is 2+2?")
 }
 
 /// Every snapshot of a subscription until the server ends it.
 async fn snapshots(channel: &Channel, id: &str) -> Vec<AgentExecution> {
-    let mut stream = AgentExecutionQueryControllerClient::new(channel.clone())
-        .subscribe(AgentExecutionId { value: id.into() })
-        .await
-        .unwrap()
-        .into_inner();
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while let Some(next) = tokio::time::timeout_at(deadline, stream.message())
-        .await
-        .expect("the stream ends after a terminal phase")
-        .unwrap()
-    {
-        seen.push(next);
-    }
-    seen
+    fixtures::snapshots(channel, id, Duration::from_secs(30)).await
 }
 
 #[tokio::test]
@@ -166,12 +116,7 @@ async fn agent_only_create_gets_its_session_from_the_session_service_and_no_runn
 
 #[tokio::test]
 async fn a_failure_after_the_session_leaves_no_execution_and_no_session() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = common::Server::start_in(
-        dir.path().to_path_buf(),
-        &[("STIGMER_TEST_FAIL_AFTER_SESSION", "1")],
-    )
-    .await;
+    let server = common::Server::start_with(&[("STIGMER_TEST_FAIL_AFTER_SESSION", "1")]).await;
     let channel = server.channel().await;
     let agent = create_agent(&channel, "Doomed").await;
 
@@ -204,12 +149,7 @@ async fn a_failure_after_the_session_leaves_no_execution_and_no_session() {
 
 #[tokio::test]
 async fn the_engine_runs_executions_and_subscribers_see_them_end() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = common::Server::start_in(
-        dir.path().to_path_buf(),
-        &[("STIGMER_TEST_FAKE_RUNNER", "300")],
-    )
-    .await;
+    let server = common::Server::start_with(&[("STIGMER_TEST_FAKE_RUNNER", "300")]).await;
     let channel = server.channel().await;
     let agent = create_agent(&channel, "Runner Test").await;
     let mut executions = AgentExecutionCommandControllerClient::new(channel.clone());
@@ -253,12 +193,7 @@ async fn the_engine_runs_executions_and_subscribers_see_them_end() {
 
 #[tokio::test]
 async fn cancellation_stops_the_run_and_hammered_subscribers_lose_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = common::Server::start_in(
-        dir.path().to_path_buf(),
-        &[("STIGMER_TEST_FAKE_RUNNER", "60000")],
-    )
-    .await;
+    let server = common::Server::start_with(&[("STIGMER_TEST_FAKE_RUNNER", "60000")]).await;
     let channel = server.channel().await;
     let agent = create_agent(&channel, "Long Runner").await;
     let mut executions = AgentExecutionCommandControllerClient::new(channel.clone());
@@ -360,7 +295,7 @@ async fn wait_for_log(server: &common::Server, needle: &str) {
 }
 
 async fn wait_for_end(channel: &Channel, id: &str) -> AgentExecution {
-    snapshots(channel, id).await.pop().unwrap()
+    fixtures::final_state(channel, id, Duration::from_secs(30)).await
 }
 
 #[tokio::test]
@@ -408,12 +343,7 @@ async fn a_run_whose_server_was_killed_is_retried_once_or_failed_by_policy() {
 
 #[tokio::test]
 async fn server_shutdown_ends_open_streams() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = common::Server::start_in(
-        dir.path().to_path_buf(),
-        &[("STIGMER_TEST_FAKE_RUNNER", "60000")],
-    )
-    .await;
+    let mut server = common::Server::start_with(&[("STIGMER_TEST_FAKE_RUNNER", "60000")]).await;
     let channel = server.channel().await;
     let agent = create_agent(&channel, "Shutdown").await;
     let created = AgentExecutionCommandControllerClient::new(channel.clone())

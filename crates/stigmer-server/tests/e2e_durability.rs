@@ -12,7 +12,7 @@ use std::time::Duration;
 use prost::Message;
 use stigmer_api::agentic::agent::v1::agent_command_controller_client::AgentCommandControllerClient;
 use stigmer_api::agentic::agent::v1::agent_query_controller_client::AgentQueryControllerClient;
-use stigmer_api::agentic::agent::v1::{Agent, AgentId, AgentSpec};
+use stigmer_api::agentic::agent::v1::{Agent, AgentId};
 use stigmer_api::agentic::agentinstance::v1::agent_instance_query_controller_client::AgentInstanceQueryControllerClient;
 use stigmer_api::agentic::agentinstance::v1::{
     AgentInstance, AgentInstanceSpec, GetAgentInstancesByAgentRequest,
@@ -20,22 +20,10 @@ use stigmer_api::agentic::agentinstance::v1::{
 use stigmer_api::commons::apiresource::{ApiResourceMetadata, ApiResourceReference};
 use stigmer_api::{ApiResourceKind, Resource};
 
+use common::fixtures;
+
 fn agent(name: &str) -> Agent {
-    Agent {
-        api_version: "agentic.stigmer.ai/v1".into(),
-        kind: "Agent".into(),
-        metadata: Some(ApiResourceMetadata {
-            name: name.into(),
-            org: "local".into(),
-            owner_scope: 2,
-            ..Default::default()
-        }),
-        spec: Some(AgentSpec {
-            instructions: "Keep every acknowledged write.".into(),
-            ..Default::default()
-        }),
-        status: None,
-    }
+    fixtures::agent(name, "Keep every acknowledged write.")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

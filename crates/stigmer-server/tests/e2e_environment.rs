@@ -24,21 +24,13 @@ use stigmer_api::agentic::mcpserver::v1::{
     McpServer, McpServerSpec, StdioServerConfig, mcp_server_spec,
 };
 use stigmer_api::commons::apiresource::{
-    ApiResourceDeleteInput, ApiResourceId, ApiResourceMetadata, ApiResourceReference,
+    ApiResourceDeleteInput, ApiResourceId, ApiResourceReference,
 };
 use tonic::Code;
 
-const API_VERSION: &str = "agentic.stigmer.ai/v1";
-const PASSWORD: &str = "correct-horse-battery-staple";
+use common::fixtures::{API_VERSION, metadata};
 
-fn metadata(name: &str, owner_scope: i32) -> Option<ApiResourceMetadata> {
-    Some(ApiResourceMetadata {
-        name: name.into(),
-        org: "local".into(),
-        owner_scope,
-        ..Default::default()
-    })
-}
+const PASSWORD: &str = "correct-horse-battery-staple";
 
 fn environment(name: &str, password: &str) -> Environment {
     let data = HashMap::from([

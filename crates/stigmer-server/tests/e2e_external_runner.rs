@@ -11,31 +11,25 @@ use std::time::Duration;
 
 use serde_json::json;
 use stigmer_api::Resource;
-use stigmer_api::agentic::agent::v1::agent_command_controller_client::AgentCommandControllerClient;
 use stigmer_api::agentic::agent::v1::mcp_server_definition::ServerType;
 use stigmer_api::agentic::agent::v1::{Agent, AgentSpec, McpServerDefinition, StdioServer};
 use stigmer_api::agentic::agentexecution::v1::agent_execution_command_controller_client::AgentExecutionCommandControllerClient;
 use stigmer_api::agentic::agentexecution::v1::agent_execution_query_controller_client::AgentExecutionQueryControllerClient;
 use stigmer_api::agentic::agentexecution::v1::{
-    AgentExecution, AgentExecutionId, AgentExecutionSpec, AgentExecutionStatus,
-    AgentExecutionUpdateStatusInput, ExecutionPhase, ToolCallStatus,
+    AgentExecution, AgentExecutionId, AgentExecutionStatus, AgentExecutionUpdateStatusInput,
+    ExecutionPhase, ToolCallStatus,
 };
-use stigmer_api::commons::apiresource::ApiResourceMetadata;
 use stigmer_testkit::{FakeLlm, Reply, cargo_bin, fake_mcp_server};
 use tonic::transport::Channel;
 
-async fn external_server() -> (common::Server, tempfile::TempDir) {
+use common::fixtures::{self, phase};
+
+async fn external_server() -> common::Server {
     // Builds the helper binaries now if they are missing, before any
     // request's deadline runs.
     fake_mcp_server();
     cargo_bin("stigmer-runner", "stigmer-runner");
-    let dir = tempfile::tempdir().unwrap();
-    let server = common::Server::start_in(
-        dir.path().to_path_buf(),
-        &[("STIGMER_AGENT_RUNNER", "external")],
-    )
-    .await;
-    (server, dir)
+    common::Server::start_with(&[("STIGMER_AGENT_RUNNER", "external")]).await
 }
 
 /// `stigmer-runner` with the fake model's settings.
@@ -54,54 +48,24 @@ fn runner_command(llm: &FakeLlm, workspace: &Path) -> Command {
 }
 
 async fn create_agent(channel: &Channel) -> Agent {
-    AgentCommandControllerClient::new(channel.clone())
-        .create(Agent {
-            api_version: "agentic.stigmer.ai/v1".into(),
-            kind: "Agent".into(),
-            metadata: Some(ApiResourceMetadata {
-                name: "Calculator".into(),
-                org: "local".into(),
-                owner_scope: 2,
+    let spec = AgentSpec {
+        instructions: "You add numbers with your tools.".into(),
+        mcp_servers: vec![McpServerDefinition {
+            name: "calc".into(),
+            server_type: Some(ServerType::Stdio(StdioServer {
+                command: fake_mcp_server().to_string_lossy().into_owned(),
                 ..Default::default()
-            }),
-            spec: Some(AgentSpec {
-                instructions: "You add numbers with your tools.".into(),
-                mcp_servers: vec![McpServerDefinition {
-                    name: "calc".into(),
-                    server_type: Some(ServerType::Stdio(StdioServer {
-                        command: fake_mcp_server().to_string_lossy().into_owned(),
-                        ..Default::default()
-                    })),
-                    enabled_tools: Vec::new(),
-                }],
-                ..Default::default()
-            }),
-            status: None,
-        })
-        .await
-        .unwrap()
-        .into_inner()
+            })),
+            enabled_tools: Vec::new(),
+        }],
+        ..Default::default()
+    };
+    fixtures::create_agent(channel, fixtures::agent_with("Calculator", spec)).await
 }
 
 async fn create_execution(channel: &Channel, agent: &Agent, message: &str) -> AgentExecution {
-    AgentExecutionCommandControllerClient::new(channel.clone())
-        .create(AgentExecution {
-            api_version: "agentic.stigmer.ai/v1".into(),
-            kind: "AgentExecution".into(),
-            metadata: Some(ApiResourceMetadata {
-                name: "run".into(),
-                ..Default::default()
-            }),
-            spec: Some(AgentExecutionSpec {
-                agent_id: agent.id().into(),
-                message: message.into(),
-                ..Default::default()
-            }),
-            status: None,
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    let execution = fixtures::agent_execution("run", agent.id(), "", message);
+    fixtures::create_agent_execution(channel, execution).await
 }
 
 async fn get(channel: &Channel, id: &str) -> AgentExecution {
@@ -114,25 +78,7 @@ async fn get(channel: &Channel, id: &str) -> AgentExecution {
 
 /// The last snapshot of a subscription (it ends at a terminal phase).
 async fn final_state(channel: &Channel, id: &str) -> AgentExecution {
-    let mut stream = AgentExecutionQueryControllerClient::new(channel.clone())
-        .subscribe(AgentExecutionId { value: id.into() })
-        .await
-        .unwrap()
-        .into_inner();
-    let mut last = None;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while let Some(next) = tokio::time::timeout_at(deadline, stream.message())
-        .await
-        .expect("the execution reaches a terminal phase")
-        .unwrap()
-    {
-        last = Some(next);
-    }
-    last.expect("at least one snapshot")
-}
-
-fn phase(execution: &AgentExecution) -> ExecutionPhase {
-    ExecutionPhase::try_from(execution.status.as_ref().map_or(0, |s| s.phase)).unwrap()
+    fixtures::final_state(channel, id, Duration::from_secs(60)).await
 }
 
 /// Waits for `child` to exit (polling, so the test's runtime keeps serving
@@ -169,7 +115,7 @@ async fn a_watching_runner_runs_pending_executions_follows_cancellation_and_stop
         Reply::Hang,
     ])
     .await;
-    let (server, dir) = external_server().await;
+    let server = external_server().await;
     let channel = server.channel().await;
     let agent = create_agent(&channel).await;
 
@@ -181,9 +127,9 @@ async fn a_watching_runner_runs_pending_executions_follows_cancellation_and_stop
         ExecutionPhase::ExecutionPending
     );
 
-    let stdout_path = dir.path().join("runner.out");
-    let stderr_path = dir.path().join("runner.err");
-    let mut command = runner_command(&llm, &dir.path().join("workspace"));
+    let stdout_path = server.data_dir.join("runner.out");
+    let stderr_path = server.data_dir.join("runner.err");
+    let mut command = runner_command(&llm, &server.data_dir.join("workspace"));
     command
         .args(["--server", &server.addr, "--poll-interval", "100ms"])
         .stdout(std::fs::File::create(&stdout_path).unwrap())
@@ -256,12 +202,12 @@ async fn runner_with_execution_runs_that_one_and_exits_zero() {
         Reply::text("42."),
     ])
     .await;
-    let (server, dir) = external_server().await;
+    let server = external_server().await;
     let channel = server.channel().await;
     let agent = create_agent(&channel).await;
     let execution = create_execution(&channel, &agent, "What is 20 + 22?").await;
 
-    let mut command = runner_command(&llm, &dir.path().join("workspace"));
+    let mut command = runner_command(&llm, &server.data_dir.join("workspace"));
     command.args(["--server", &server.addr, "--execution", execution.id()]);
     let output = output_of(command).await;
 
@@ -285,7 +231,7 @@ async fn runner_with_execution_runs_that_one_and_exits_zero() {
     );
 
     // Running it again is refused: it has ended.
-    let mut command = runner_command(&llm, &dir.path().join("workspace"));
+    let mut command = runner_command(&llm, &server.data_dir.join("workspace"));
     command.args(["--server", &server.addr, "--execution", execution.id()]);
     let output = output_of(command).await;
     assert!(!output.status.success());

@@ -10,42 +10,35 @@ use std::time::Duration;
 
 use serde_json::json;
 use stigmer_api::Resource;
-use stigmer_api::agentic::agent::v1::agent_command_controller_client::AgentCommandControllerClient;
 use stigmer_api::agentic::agent::v1::mcp_server_definition::ServerType;
 use stigmer_api::agentic::agent::v1::{
     Agent, AgentSpec, McpServerDefinition, StdioServer, SubAgent,
 };
 use stigmer_api::agentic::agentexecution::v1::agent_execution_command_controller_client::AgentExecutionCommandControllerClient;
-use stigmer_api::agentic::agentexecution::v1::agent_execution_query_controller_client::AgentExecutionQueryControllerClient;
 use stigmer_api::agentic::agentexecution::v1::{
-    AgentExecution, AgentExecutionId, AgentExecutionSpec, AgentExecutionStatus,
-    AgentExecutionUpdateStatusInput, ExecutionPhase, MessageType, SubAgentStatus, TodoStatus,
-    ToolCallStatus,
+    AgentExecution, AgentExecutionStatus, AgentExecutionUpdateStatusInput, ExecutionPhase,
+    MessageType, SubAgentStatus, TodoStatus, ToolCallStatus,
 };
-use stigmer_api::commons::apiresource::ApiResourceMetadata;
 use stigmer_testkit::{FakeLlm, Reply, fake_mcp_server, unreachable_base_url};
 use tonic::transport::Channel;
+
+use common::fixtures;
 
 const INSTRUCTIONS: &str = "You are a careful assistant.";
 
 /// A server whose embedded runner talks to `base_url` as an OpenAI provider.
-async fn server_with_model(base_url: &str) -> (common::Server, tempfile::TempDir) {
+async fn server_with_model(base_url: &str) -> common::Server {
     // Builds the fake MCP server now if it is missing, before any request's
     // deadline runs.
     fake_mcp_server();
-    let dir = tempfile::tempdir().unwrap();
-    let server = common::Server::start_in(
-        dir.path().to_path_buf(),
-        &[
-            ("STIGMER_AGENT_RUNNER", "embedded"),
-            ("STIGMER_LLM_PROVIDER", "openai"),
-            ("STIGMER_LLM_BASE_URL", base_url),
-            ("STIGMER_LLM_MODEL", "test-model"),
-            ("OPENAI_API_KEY", "x"),
-        ],
-    )
-    .await;
-    (server, dir)
+    common::Server::start_with(&[
+        ("STIGMER_AGENT_RUNNER", "embedded"),
+        ("STIGMER_LLM_PROVIDER", "openai"),
+        ("STIGMER_LLM_BASE_URL", base_url),
+        ("STIGMER_LLM_MODEL", "test-model"),
+        ("OPENAI_API_KEY", "x"),
+    ])
+    .await
 }
 
 fn calc_server(extra_args: &[&str]) -> McpServerDefinition {
@@ -61,22 +54,7 @@ fn calc_server(extra_args: &[&str]) -> McpServerDefinition {
 }
 
 async fn create_agent(channel: &Channel, spec: AgentSpec) -> Agent {
-    AgentCommandControllerClient::new(channel.clone())
-        .create(Agent {
-            api_version: "agentic.stigmer.ai/v1".into(),
-            kind: "Agent".into(),
-            metadata: Some(ApiResourceMetadata {
-                name: "Helper".into(),
-                org: "local".into(),
-                owner_scope: 2,
-                ..Default::default()
-            }),
-            spec: Some(spec),
-            status: None,
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    fixtures::create_agent(channel, fixtures::agent_with("Helper", spec)).await
 }
 
 fn spec() -> AgentSpec {
@@ -93,44 +71,13 @@ async fn create_execution(
     session: &str,
     message: &str,
 ) -> AgentExecution {
-    AgentExecutionCommandControllerClient::new(channel.clone())
-        .create(AgentExecution {
-            api_version: "agentic.stigmer.ai/v1".into(),
-            kind: "AgentExecution".into(),
-            metadata: Some(ApiResourceMetadata {
-                name: "run".into(),
-                ..Default::default()
-            }),
-            spec: Some(AgentExecutionSpec {
-                agent_id: agent.id().into(),
-                session_id: session.into(),
-                message: message.into(),
-                ..Default::default()
-            }),
-            status: None,
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    let execution = fixtures::agent_execution("run", agent.id(), session, message);
+    fixtures::create_agent_execution(channel, execution).await
 }
 
 /// The last snapshot of a subscription (it ends at a terminal phase).
 async fn final_state(channel: &Channel, id: &str) -> AgentExecution {
-    let mut stream = AgentExecutionQueryControllerClient::new(channel.clone())
-        .subscribe(AgentExecutionId { value: id.into() })
-        .await
-        .unwrap()
-        .into_inner();
-    let mut last = None;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while let Some(next) = tokio::time::timeout_at(deadline, stream.message())
-        .await
-        .expect("the execution reaches a terminal phase")
-        .unwrap()
-    {
-        last = Some(next);
-    }
-    last.expect("at least one snapshot")
+    fixtures::final_state(channel, id, Duration::from_secs(60)).await
 }
 
 fn status(execution: &AgentExecution) -> &AgentExecutionStatus {
@@ -157,7 +104,7 @@ async fn an_mcp_tool_call_completes_and_the_next_execution_of_the_session_contin
         Reply::text("You asked me to add 2 and 3."),
     ])
     .await;
-    let (server, _dir) = server_with_model(&llm.base_url()).await;
+    let server = server_with_model(&llm.base_url()).await;
     let channel = server.channel().await;
     let mut agent_spec = spec();
     agent_spec.mcp_servers = vec![calc_server(&[])];
@@ -237,7 +184,7 @@ async fn a_sub_agent_delegation_and_todos_land_in_the_status() {
         Reply::text("My researcher says 42."),
     ])
     .await;
-    let (server, _dir) = server_with_model(&llm.base_url()).await;
+    let server = server_with_model(&llm.base_url()).await;
     let channel = server.channel().await;
     let mut agent_spec = spec();
     agent_spec.sub_agents = vec![SubAgent {
@@ -283,7 +230,7 @@ async fn a_sub_agent_delegation_and_todos_land_in_the_status() {
 #[tokio::test]
 async fn a_provider_500_is_retried_and_the_execution_completes() {
     let llm = FakeLlm::openai([Reply::Status(500), Reply::text("Recovered.")]).await;
-    let (server, _dir) = server_with_model(&llm.base_url()).await;
+    let server = server_with_model(&llm.base_url()).await;
     let channel = server.channel().await;
     let agent = create_agent(&channel, spec()).await;
 
@@ -304,7 +251,7 @@ async fn a_provider_500_is_retried_and_the_execution_completes() {
 #[tokio::test]
 async fn a_provider_that_is_down_fails_the_execution_with_a_clear_error() {
     let down = unreachable_base_url();
-    let (server, _dir) = server_with_model(&down).await;
+    let server = server_with_model(&down).await;
     let channel = server.channel().await;
     let agent = create_agent(&channel, spec()).await;
 
@@ -328,9 +275,9 @@ fn process_exists(pid: u32) -> bool {
 #[tokio::test]
 async fn cancellation_mid_stream_ends_cancelled_and_stops_the_mcp_server() {
     let llm = FakeLlm::openai([Reply::Hang]).await;
-    let (server, dir) = server_with_model(&llm.base_url()).await;
+    let server = server_with_model(&llm.base_url()).await;
     let channel = server.channel().await;
-    let pid_file = dir.path().join("mcp.pid");
+    let pid_file = server.data_dir.join("mcp.pid");
     let mut agent_spec = spec();
     agent_spec.mcp_servers = vec![calc_server(&["--pid-file", pid_file.to_str().unwrap()])];
     let agent = create_agent(&channel, agent_spec).await;

@@ -7,60 +7,28 @@
 mod common;
 
 use stigmer_api::Resource;
-use stigmer_api::agentic::agent::v1::agent_command_controller_client::AgentCommandControllerClient;
-use stigmer_api::agentic::agent::v1::{Agent, AgentSpec};
 use stigmer_api::agentic::agentinstance::v1::agent_instance_command_controller_client::AgentInstanceCommandControllerClient;
 use stigmer_api::agentic::agentinstance::v1::{AgentInstance, AgentInstanceSpec};
 use stigmer_api::agentic::session::v1::session_command_controller_client::SessionCommandControllerClient;
 use stigmer_api::agentic::session::v1::session_query_controller_client::SessionQueryControllerClient;
 use stigmer_api::agentic::session::v1::{
-    ListSessionsByAgentRequest, ListSessionsRequest, Session, SessionId, SessionList, SessionSpec,
+    ListSessionsByAgentRequest, ListSessionsRequest, Session, SessionId, SessionList,
 };
-use stigmer_api::commons::apiresource::ApiResourceMetadata;
 use tonic::Code;
 use tonic::transport::Channel;
 
+use common::fixtures;
+
 const NEXT_PAGE: &str = "x-next-page-token";
 
-fn metadata(name: &str) -> Option<ApiResourceMetadata> {
-    Some(ApiResourceMetadata {
-        name: name.into(),
-        org: "local".into(),
-        owner_scope: 2,
-        ..Default::default()
-    })
-}
-
 fn session(name: &str, instance_id: &str) -> Session {
-    Session {
-        api_version: "agentic.stigmer.ai/v1".into(),
-        kind: "Session".into(),
-        metadata: metadata(name),
-        spec: Some(SessionSpec {
-            agent_instance_id: instance_id.into(),
-            subject: format!("about {name}"),
-            ..Default::default()
-        }),
-        status: None,
-    }
+    fixtures::session(name, instance_id, &format!("about {name}"))
 }
 
 /// An agent and the id of its default instance.
 async fn agent_with_instance(channel: &Channel, name: &str) -> (String, String) {
-    let agent = AgentCommandControllerClient::new(channel.clone())
-        .create(Agent {
-            api_version: "agentic.stigmer.ai/v1".into(),
-            kind: "Agent".into(),
-            metadata: metadata(name),
-            spec: Some(AgentSpec {
-                instructions: "You answer questions.".into(),
-                ..Default::default()
-            }),
-            status: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let agent =
+        fixtures::create_agent(channel, fixtures::agent(name, "You answer questions.")).await;
     let instance_id = agent.status.as_ref().unwrap().default_instance_id.clone();
     (agent.id().to_owned(), instance_id)
 }
@@ -149,7 +117,7 @@ async fn lists_paginate_by_page_number_and_cursor_and_by_agent() {
         .create(AgentInstance {
             api_version: "agentic.stigmer.ai/v1".into(),
             kind: "AgentInstance".into(),
-            metadata: metadata("Planner Staging"),
+            metadata: fixtures::local_metadata("Planner Staging"),
             spec: Some(AgentInstanceSpec {
                 agent_id: agent_id.clone(),
                 ..Default::default()

@@ -8,16 +8,14 @@ mod common;
 use std::time::Duration;
 
 use stigmer_api::Resource;
-use stigmer_api::agentic::agent::v1::agent_command_controller_client::AgentCommandControllerClient;
-use stigmer_api::agentic::agent::v1::{Agent, AgentSpec};
 use stigmer_api::agentic::agentexecution::v1::agent_execution_command_controller_client::AgentExecutionCommandControllerClient;
 use stigmer_api::agentic::agentexecution::v1::agent_execution_query_controller_client::AgentExecutionQueryControllerClient;
 use stigmer_api::agentic::agentexecution::v1::{
-    AgentExecution, AgentExecutionId, AgentExecutionSpec, AgentExecutionStatus,
-    AgentExecutionUpdateStatusInput, ExecutionPhase,
+    AgentExecutionId, AgentExecutionStatus, AgentExecutionUpdateStatusInput, ExecutionPhase,
 };
-use stigmer_api::commons::apiresource::ApiResourceMetadata;
 use tokio::sync::mpsc;
+
+use common::fixtures;
 
 const SUBSCRIBERS: usize = 1000;
 /// The server allows a bounded number of streams per connection, so the
@@ -26,51 +24,19 @@ const CONNECTIONS: usize = 8;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_subscribers_all_receive_the_final_snapshot() {
-    let dir = tempfile::tempdir().unwrap();
     // The fake runner keeps the execution running until the test ends it.
-    let server = common::Server::start_in(
-        dir.path().to_path_buf(),
-        &[("STIGMER_TEST_FAKE_RUNNER", "600000")],
+    let server = common::Server::start_with(&[("STIGMER_TEST_FAKE_RUNNER", "600000")]).await;
+    let channel = server.channel().await;
+    let agent = fixtures::create_agent(
+        &channel,
+        fixtures::agent("Broadcaster", "You answer briefly."),
     )
     .await;
-    let channel = server.channel().await;
-    let agent = AgentCommandControllerClient::new(channel.clone())
-        .create(Agent {
-            api_version: "agentic.stigmer.ai/v1".into(),
-            kind: "Agent".into(),
-            metadata: Some(ApiResourceMetadata {
-                name: "Broadcaster".into(),
-                org: "local".into(),
-                owner_scope: 2,
-                ..Default::default()
-            }),
-            spec: Some(AgentSpec {
-                instructions: "You answer briefly.".into(),
-                ..Default::default()
-            }),
-            status: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let execution = AgentExecutionCommandControllerClient::new(channel.clone())
-        .create(AgentExecution {
-            api_version: "agentic.stigmer.ai/v1".into(),
-            kind: "AgentExecution".into(),
-            metadata: Some(ApiResourceMetadata {
-                name: "fan-out".into(),
-                ..Default::default()
-            }),
-            spec: Some(AgentExecutionSpec {
-                agent_id: agent.id().into(),
-                message: "Tell everyone".into(),
-                ..Default::default()
-            }),
-            status: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let execution = fixtures::create_agent_execution(
+        &channel,
+        fixtures::agent_execution("fan-out", agent.id(), "", "Tell everyone"),
+    )
+    .await;
     let id = execution.id().to_owned();
 
     let mut connections = Vec::new();

@@ -29,6 +29,8 @@ use stigmer_api::commons::apiresource::{ApiResourceMetadata, WorkflowTaskKind};
 use tonic::Code;
 use tonic::transport::Channel;
 
+use common::fixtures;
+
 async fn create_workflow(channel: &Channel, name: &str) -> Workflow {
     let mut variables = prost_types::Struct::default();
     variables.fields.insert(
@@ -117,23 +119,14 @@ fn spec(execution: &WorkflowExecution) -> &WorkflowExecutionSpec {
 
 /// Every snapshot of a subscription until the server ends it.
 async fn snapshots(channel: &Channel, id: &str) -> Vec<WorkflowExecution> {
-    let mut stream = queries(channel)
+    let stream = queries(channel)
         .subscribe(SubscribeWorkflowExecutionRequest {
             execution_id: id.into(),
         })
         .await
         .unwrap()
         .into_inner();
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while let Some(next) = tokio::time::timeout_at(deadline, stream.message())
-        .await
-        .expect("the stream ends after a terminal phase")
-        .unwrap()
-    {
-        seen.push(next);
-    }
-    seen
+    fixtures::until_end(stream, Duration::from_secs(30)).await
 }
 
 async fn by_workflow(channel: &Channel, id: &str) -> Vec<String> {
@@ -153,12 +146,7 @@ async fn by_workflow(channel: &Channel, id: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn workflow_only_create_runs_on_the_default_instance_to_completion() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = common::Server::start_in(
-        dir.path().to_path_buf(),
-        &[("STIGMER_TEST_FAKE_WORKFLOW_RUNNER", "300")],
-    )
-    .await;
+    let server = common::Server::start_with(&[("STIGMER_TEST_FAKE_WORKFLOW_RUNNER", "300")]).await;
     let channel = server.channel().await;
     let workflow = create_workflow(&channel, "greeter").await;
     let default_instance = workflow

@@ -4,17 +4,15 @@
 //! Observed through a store that records every batch's durability.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use stigmer_api::agentic::agent::v1::agent_command_controller_client::AgentCommandControllerClient;
-use stigmer_api::agentic::agent::v1::{Agent, AgentSpec};
 use stigmer_api::agentic::agentexecution::v1::agent_execution_command_controller_client::AgentExecutionCommandControllerClient;
-use stigmer_api::agentic::agentexecution::v1::{AgentExecution, AgentExecutionSpec};
 use stigmer_api::agentic::session::v1::session_command_controller_client::SessionCommandControllerClient;
-use stigmer_api::agentic::session::v1::{Session, SessionSpec};
-use stigmer_api::commons::apiresource::ApiResourceMetadata;
 use stigmer_api::{ApiResourceKind, Resource};
 use stigmer_grpc::BearerTokens;
 use stigmer_pipeline::index::{INDEX_VERSION, index_stored};
@@ -25,6 +23,8 @@ use stigmer_store::{
     Store, StoreResult, WriteBatch, WriteOp, WriteOutcome,
 };
 use tokio::sync::broadcast;
+
+use common::fixtures;
 
 /// SQLite, plus a log of (kind, durability) for every record a batch puts.
 struct RecordingStore {
@@ -107,15 +107,6 @@ impl Store for RecordingStore {
     }
 }
 
-fn metadata(name: &str) -> Option<ApiResourceMetadata> {
-    Some(ApiResourceMetadata {
-        name: name.into(),
-        org: "local".into(),
-        owner_scope: 2,
-        ..Default::default()
-    })
-}
-
 #[tokio::test]
 async fn the_auto_created_session_is_made_durable_by_the_execution_commit() {
     let dir = tempfile::tempdir().unwrap();
@@ -137,16 +128,7 @@ async fn the_auto_created_session_is_made_durable_by_the_execution_commit() {
     let channel = app.runtime().in_process_channel();
 
     let agent = AgentCommandControllerClient::new(channel.clone())
-        .create(Agent {
-            api_version: "agentic.stigmer.ai/v1".into(),
-            kind: "Agent".into(),
-            metadata: metadata("Durable Agent"),
-            spec: Some(AgentSpec {
-                instructions: "You answer.".into(),
-                ..Default::default()
-            }),
-            status: None,
-        })
+        .create(fixtures::agent("Durable Agent", "You answer."))
         .await
         .unwrap()
         .into_inner();
@@ -157,20 +139,7 @@ async fn the_auto_created_session_is_made_durable_by_the_execution_commit() {
     );
 
     AgentExecutionCommandControllerClient::new(channel.clone())
-        .create(AgentExecution {
-            api_version: "agentic.stigmer.ai/v1".into(),
-            kind: "AgentExecution".into(),
-            metadata: Some(ApiResourceMetadata {
-                name: "run".into(),
-                ..Default::default()
-            }),
-            spec: Some(AgentExecutionSpec {
-                agent_id: agent.id().into(),
-                message: "hello".into(),
-                ..Default::default()
-            }),
-            status: None,
-        })
+        .create(fixtures::agent_execution("run", agent.id(), "", "hello"))
         .await
         .unwrap();
     let puts = store.take();
@@ -186,17 +155,7 @@ async fn the_auto_created_session_is_made_durable_by_the_execution_commit() {
 
     // The same Session create from a client of its own is synced.
     SessionCommandControllerClient::new(channel)
-        .create(Session {
-            api_version: "agentic.stigmer.ai/v1".into(),
-            kind: "Session".into(),
-            metadata: metadata("direct"),
-            spec: Some(SessionSpec {
-                agent_instance_id: instance_id,
-                subject: "direct".into(),
-                ..Default::default()
-            }),
-            status: None,
-        })
+        .create(fixtures::session("direct", &instance_id, "direct"))
         .await
         .unwrap();
     assert_eq!(

@@ -2,6 +2,8 @@
 //! directory, for end-to-end tests over the network.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod fixtures;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -19,9 +21,13 @@ pub struct Server {
 impl Server {
     /// A server over a fresh data directory.
     pub async fn start() -> Server {
+        Server::start_with(&[]).await
+    }
+
+    /// A server over a fresh data directory, with extra environment variables.
+    pub async fn start_with(env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let data_dir = dir.path().to_path_buf();
-        let mut server = Server::start_in(data_dir, &[]).await;
+        let mut server = Server::start_in(dir.path().to_path_buf(), env).await;
         server._dir = Some(dir);
         server
     }
