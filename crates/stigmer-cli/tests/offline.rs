@@ -110,10 +110,7 @@ fn completions_are_generated_for_each_shell() {
         ("fish", "complete -c stigmer"),
     ] {
         sandbox
-            .stigmer()
-            .args(["completions", shell])
-            .assert()
-            .success()
+            .succeeds(&["completions", shell])
             .stdout(predicate::str::contains(marker));
     }
     sandbox
@@ -128,34 +125,16 @@ fn config_set_get_list_path_in_the_data_dir() {
     let sandbox = Sandbox::new();
     let path = sandbox.data_dir().join("config.yaml");
     sandbox
-        .stigmer()
-        .args(["config", "path"])
-        .assert()
-        .success()
+        .succeeds(&["config", "path"])
         .stdout(format!("{}\n", path.display()));
+    sandbox.succeeds(&["config", "set", "org", "acme"]);
     sandbox
-        .stigmer()
-        .args(["config", "set", "org", "acme"])
-        .assert()
-        .success();
-    sandbox
-        .stigmer()
-        .args(["config", "set", "llm.model", "qwen"])
-        .assert()
-        .success()
+        .succeeds(&["config", "set", "llm.model", "qwen"])
         .stderr(predicate::str::contains("kept in the file for the server"));
-    sandbox
-        .stigmer()
-        .args(["config", "get", "org"])
-        .assert()
-        .success()
-        .stdout("acme\n");
+    sandbox.succeeds(&["config", "get", "org"]).stdout("acme\n");
     // Flags beat the file.
     sandbox
-        .stigmer()
-        .args(["--org", "other", "config", "get", "org"])
-        .assert()
-        .success()
+        .succeeds(&["--org", "other", "config", "get", "org"])
         .stdout("other\n");
     let output = sandbox
         .stigmer()
@@ -186,16 +165,9 @@ fn config_set_get_list_path_in_the_data_dir() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("true or false"));
+    sandbox.succeeds(&["config", "unset", "org"]);
     sandbox
-        .stigmer()
-        .args(["config", "unset", "org"])
-        .assert()
-        .success();
-    sandbox
-        .stigmer()
-        .args(["config", "get", "org"])
-        .assert()
-        .success()
+        .succeeds(&["config", "get", "org"])
         .stdout("local\n");
 }
 

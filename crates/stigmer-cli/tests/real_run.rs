@@ -47,13 +47,7 @@ fn sandbox_with_agent(llm_base_url: &str) -> Sandbox {
         "kind: Agent\nmetadata: {name: helper}\nspec: {instructions: You answer briefly.}\n",
     )
     .unwrap();
-    let output = sandbox
-        .stigmer()
-        .args(["apply", "-f"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    sandbox.apply_ok(&dir);
     sandbox
 }
 
@@ -192,12 +186,7 @@ fn ctrl_c_cancels_the_execution_on_the_server_and_exits_130() {
     assert!(err.contains("cancelled"), "stderr: {err}");
 
     let id = execution_id(&err);
-    let output = sandbox
-        .stigmer()
-        .args(["execution", "show", &id, "-o", "json"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    let output = sandbox.output_ok(&["execution", "show", &id, "-o", "json"]);
     let execution: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         execution["status"]["phase"], "EXECUTION_CANCELLED",

@@ -25,20 +25,10 @@ fn sandbox() -> Option<Sandbox> {
 #[test]
 fn status_reports_what_the_real_server_says_about_itself() {
     let Some(sandbox) = sandbox() else { return };
-    let output = sandbox
-        .stigmer()
-        .args(["server", "start"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    sandbox.output_ok(&["server", "start"]);
     let pid = sandbox.server_pid().unwrap();
 
-    let output = sandbox
-        .stigmer()
-        .args(["server", "status", "-o", "json"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    let output = sandbox.output_ok(&["server", "status", "-o", "json"]);
     let status: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(status["state"], "running");
     assert_eq!(status["health"], "SERVING");
@@ -73,11 +63,7 @@ fn status_reports_what_the_real_server_says_about_itself() {
             "{expected:?} missing from:\n{table}"
         );
     }
-    sandbox
-        .stigmer()
-        .args(["server", "stop"])
-        .assert()
-        .success();
+    sandbox.succeeds(&["server", "stop"]);
 }
 
 /// Kinds upstream cannot list go through our list extension: all three
@@ -85,12 +71,7 @@ fn status_reports_what_the_real_server_says_about_itself() {
 #[test]
 fn list_agents_pages_through_the_real_server_within_the_org() {
     let Some(sandbox) = sandbox() else { return };
-    let output = sandbox
-        .stigmer()
-        .args(["server", "start"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    sandbox.output_ok(&["server", "start"]);
     let dir = sandbox.home.path().join("manifests");
     std::fs::create_dir_all(dir.join("more")).unwrap();
     let agent = |name: &str| {
@@ -104,13 +85,7 @@ fn list_agents_pages_through_the_real_server_within_the_org() {
     )
     .unwrap();
     std::fs::write(dir.join("more/charlie.yaml"), agent("Charlie")).unwrap();
-    let output = sandbox
-        .stigmer()
-        .args(["apply", "-f"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    sandbox.apply_ok(&dir);
     let output = sandbox
         .stigmer()
         .args(["--org", "acme", "apply", "-f"])
@@ -119,8 +94,7 @@ fn list_agents_pages_through_the_real_server_within_the_org() {
         .unwrap();
     assert!(output.status.success(), "{}", stderr_of(&output));
 
-    let output = sandbox.stigmer().args(["list", "agents"]).output().unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    let output = sandbox.output_ok(&["list", "agents"]);
     let table = stdout_of(&output);
     for name in ["Alpha", "Bravo", "Charlie"] {
         assert!(table.contains(name), "{name} missing from:\n{table}");
@@ -178,10 +152,7 @@ fn list_agents_pages_through_the_real_server_within_the_org() {
     assert_eq!(page.as_array().unwrap().len(), 1);
     assert_eq!(page[0]["metadata"]["name"], "Charlie");
     sandbox
-        .stigmer()
-        .args(["list", "agents", "--page-size", "2"])
-        .assert()
-        .success()
+        .succeeds(&["list", "agents", "--page-size", "2"])
         .stderr(predicate::str::contains("--page 2"));
 
     let output = sandbox
@@ -195,32 +166,17 @@ fn list_agents_pages_through_the_real_server_within_the_org() {
 
     // Instances without --agent: every default instance of the org.
     sandbox
-        .stigmer()
-        .args(["list", "agent-instances"])
-        .assert()
-        .success()
+        .succeeds(&["list", "agent-instances"])
         .stdout(predicate::str::contains("Alpha-default"));
-    sandbox
-        .stigmer()
-        .args(["server", "stop"])
-        .assert()
-        .success();
+    sandbox.succeeds(&["server", "stop"]);
 }
 
 #[test]
 fn lifecycle_and_resources_against_the_real_server() {
     let Some(sandbox) = sandbox() else { return };
-    let output = sandbox
-        .stigmer()
-        .args(["server", "start"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    sandbox.output_ok(&["server", "start"]);
     sandbox
-        .stigmer()
-        .args(["server", "status"])
-        .assert()
-        .success()
+        .succeeds(&["server", "status"])
         .stdout(predicate::str::contains("SERVING"));
 
     let file = sandbox.home.path().join("agents.yaml");
@@ -231,13 +187,7 @@ fn lifecycle_and_resources_against_the_real_server() {
     )
     .unwrap();
     let apply = |expected: &str| {
-        let output = sandbox
-            .stigmer()
-            .args(["apply", "-f"])
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", stderr_of(&output));
+        let output = sandbox.apply_ok(&file);
         let out = stdout_of(&output);
         let lines: Vec<&str> = out.lines().skip(1).collect();
         assert_eq!(lines.len(), 2, "{out}");
@@ -252,10 +202,7 @@ fn lifecycle_and_resources_against_the_real_server() {
 
     for format in ["table", "yaml", "json"] {
         sandbox
-            .stigmer()
-            .args(["get", "agent", "support-bot", "-o", format])
-            .assert()
-            .success()
+            .succeeds(&["get", "agent", "support-bot", "-o", format])
             .stdout(predicate::str::contains("agt-"));
         sandbox
             .stigmer()
@@ -271,11 +218,7 @@ fn lifecycle_and_resources_against_the_real_server() {
             .success()
             .stdout(predicate::str::contains("support-prod"));
     }
-    sandbox
-        .stigmer()
-        .args(["delete", "agent", "support-bot", "--yes"])
-        .assert()
-        .success();
+    sandbox.succeeds(&["delete", "agent", "support-bot", "--yes"]);
     sandbox
         .stigmer()
         .args(["get", "agent", "support-bot"])
@@ -294,14 +237,6 @@ fn lifecycle_and_resources_against_the_real_server() {
         .args(["server", "status"])
         .assert()
         .code(3);
-    sandbox
-        .stigmer()
-        .args(["server", "start"])
-        .assert()
-        .success();
-    sandbox
-        .stigmer()
-        .args(["server", "stop"])
-        .assert()
-        .success();
+    sandbox.succeeds(&["server", "start"]);
+    sandbox.succeeds(&["server", "stop"]);
 }

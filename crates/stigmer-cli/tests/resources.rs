@@ -106,12 +106,7 @@ fn apply_get_list_delete() {
         .stdout(predicate::str::starts_with("KIND").and(predicate::str::contains("unchanged")));
 
     // get in all three formats, by name (any spelling of the kind) and by id.
-    let output = sandbox
-        .stigmer()
-        .args(["get", "ag", "Support Bot", "-o", "json"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    let output = sandbox.output_ok(&["get", "ag", "Support Bot", "-o", "json"]);
     let agent: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(agent["metadata"]["slug"], "support-bot");
     assert_eq!(
@@ -129,10 +124,7 @@ fn apply_get_list_delete() {
     let from_yaml: serde_json::Value = serde_yaml_ng::from_str(&yaml).unwrap();
     assert_eq!(from_yaml["metadata"]["id"], id.as_str());
     sandbox
-        .stigmer()
-        .args(["get", "agents", "support-bot"])
-        .assert()
-        .success()
+        .succeeds(&["get", "agents", "support-bot"])
         .stdout(predicate::str::contains("NAME").and(predicate::str::contains(id.as_str())));
 
     // The YAML from get applies back unchanged.
@@ -153,10 +145,7 @@ fn apply_get_list_delete() {
 
     // list: instances of an agent, in every format.
     sandbox
-        .stigmer()
-        .args(["list", "agent-instances", "--agent", "Support Bot"])
-        .assert()
-        .success()
+        .succeeds(&["list", "agent-instances", "--agent", "Support Bot"])
         .stdout(
             predicate::str::contains("support-prod")
                 .and(predicate::str::contains("Support Bot-default")),
@@ -201,10 +190,7 @@ fn apply_get_list_delete() {
         .failure()
         .stderr(predicate::str::contains("--yes"));
     sandbox
-        .stigmer()
-        .args(["delete", "env", "prod-env", "--yes"])
-        .assert()
-        .success()
+        .succeeds(&["delete", "env", "prod-env", "--yes"])
         .stdout(predicate::str::contains("deleted environment prod-env"));
     sandbox
         .stigmer()
@@ -244,12 +230,7 @@ fn apply_agent(sandbox: &Sandbox) {
             .replace("  skillRefs:\n  - {kind: skill, slug: faq}\n", ""),
     )
     .unwrap();
-    sandbox
-        .stigmer()
-        .args(["apply", "-f"])
-        .arg(&file)
-        .assert()
-        .success();
+    sandbox.apply_ok(&file);
 }
 
 #[test]
@@ -311,10 +292,7 @@ fn run_streams_the_answer_and_exits_by_phase() {
 
     // Executions can be found again by id, with their transcript.
     sandbox
-        .stigmer()
-        .args(["executions"])
-        .assert()
-        .success()
+        .succeeds(&["executions"])
         .stdout(predicate::str::contains(id.as_str()).and(predicate::str::contains("PHASE")));
     let show = stdout_of(
         &sandbox

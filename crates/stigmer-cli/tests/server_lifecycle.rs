@@ -13,12 +13,7 @@ use predicates::prelude::*;
 #[test]
 fn start_status_stop() {
     let sandbox = Sandbox::new();
-    let output = sandbox
-        .stigmer()
-        .args(["server", "start"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    let output = sandbox.output_ok(&["server", "start"]);
     assert_eq!(stdout_of(&output), format!("{}\n", sandbox.address()));
     assert!(
         stderr_of(&output).contains("started"),
@@ -29,10 +24,7 @@ fn start_status_stop() {
 
     // Starting again does nothing.
     sandbox
-        .stigmer()
-        .args(["server", "start"])
-        .assert()
-        .success()
+        .succeeds(&["server", "start"])
         .stderr(predicate::str::contains("already running"));
     assert_eq!(sandbox.server_pid(), Some(pid));
 
@@ -49,20 +41,12 @@ fn start_status_stop() {
     assert_eq!(status["version"], "0.0.0-fake");
     assert_eq!(status["data_dir"], sandbox.data_dir().display().to_string());
     assert_eq!(status["pid"], pid);
-    sandbox
-        .stigmer()
-        .args(["server", "status"])
-        .assert()
-        .success()
-        .stdout(
-            predicate::str::contains("state      running").and(predicate::str::contains("uptime")),
-        );
+    sandbox.succeeds(&["server", "status"]).stdout(
+        predicate::str::contains("state      running").and(predicate::str::contains("uptime")),
+    );
 
     sandbox
-        .stigmer()
-        .args(["server", "stop"])
-        .assert()
-        .success()
+        .succeeds(&["server", "stop"])
         .stderr(predicate::str::contains(format!("stopped (pid {pid})")));
     assert!(!sandbox.pid_file().exists());
     sandbox
@@ -74,10 +58,7 @@ fn start_status_stop() {
         .stderr(predicate::str::contains("stigmer server start"));
     // Stopping a stopped server is fine.
     sandbox
-        .stigmer()
-        .args(["server", "stop"])
-        .assert()
-        .success()
+        .succeeds(&["server", "stop"])
         .stderr(predicate::str::contains("not running"));
 }
 
@@ -102,23 +83,12 @@ fn a_killed_server_is_reported_not_running_and_start_recovers() {
     );
 
     sandbox
-        .stigmer()
-        .args(["server", "start"])
-        .assert()
-        .success()
+        .succeeds(&["server", "start"])
         .stderr(predicate::str::contains("started"));
     let new_pid = sandbox.server_pid().unwrap();
     assert_ne!(new_pid, pid);
-    sandbox
-        .stigmer()
-        .args(["server", "status"])
-        .assert()
-        .success();
-    sandbox
-        .stigmer()
-        .args(["server", "stop"])
-        .assert()
-        .success();
+    sandbox.succeeds(&["server", "status"]);
+    sandbox.succeeds(&["server", "stop"]);
 }
 
 #[test]
@@ -148,11 +118,7 @@ fn start_waits_for_serving() {
         .assert()
         .success();
     // Once start returns, the server serves.
-    sandbox
-        .stigmer()
-        .args(["server", "status"])
-        .assert()
-        .success();
+    sandbox.succeeds(&["server", "status"]);
 }
 
 #[test]
@@ -165,10 +131,7 @@ fn a_server_ignoring_sigterm_is_killed_after_the_timeout() {
         .assert()
         .success();
     sandbox
-        .stigmer()
-        .args(["server", "stop", "--timeout", "1"])
-        .assert()
-        .success()
+        .succeeds(&["server", "stop", "--timeout", "1"])
         .stderr(predicate::str::contains("was killed"));
     sandbox
         .stigmer()
@@ -187,16 +150,9 @@ fn logs_show_the_server_output() {
         .failure()
         .stderr(predicate::str::contains("no server log"));
     sandbox.start_server();
+    sandbox.succeeds(&["server", "stop"]);
     sandbox
-        .stigmer()
-        .args(["server", "stop"])
-        .assert()
-        .success();
-    sandbox
-        .stigmer()
-        .args(["server", "logs", "--tail", "2"])
-        .assert()
-        .success()
+        .succeeds(&["server", "logs", "--tail", "2"])
         .stdout(
             predicate::str::contains("SIGTERM, stopping").and(predicate::str::contains("stopped")),
         )
@@ -207,17 +163,10 @@ fn logs_show_the_server_output() {
 fn commands_start_the_local_server_on_demand() {
     let sandbox = Sandbox::new();
     sandbox
-        .stigmer()
-        .args(["list", "sessions"])
-        .assert()
-        .success()
+        .succeeds(&["list", "sessions"])
         .stderr(predicate::str::contains("starting the local server"));
     assert!(sandbox.server_pid().is_some());
-    sandbox
-        .stigmer()
-        .args(["server", "stop"])
-        .assert()
-        .success();
+    sandbox.succeeds(&["server", "stop"]);
 }
 
 #[test]
@@ -240,18 +189,10 @@ fn restart_replaces_the_process() {
     let sandbox = Sandbox::new();
     sandbox.start_server();
     let pid = sandbox.server_pid().unwrap();
-    sandbox
-        .stigmer()
-        .args(["server", "restart"])
-        .assert()
-        .success();
+    sandbox.succeeds(&["server", "restart"]);
     let new_pid = sandbox.server_pid().unwrap();
     assert_ne!(pid, new_pid);
-    sandbox
-        .stigmer()
-        .args(["server", "stop"])
-        .assert()
-        .success();
+    sandbox.succeeds(&["server", "stop"]);
 }
 
 #[test]
@@ -259,11 +200,7 @@ fn server_run_stays_in_the_foreground_until_interrupted() {
     let sandbox = Sandbox::new();
     let running = sandbox.spawn(&["server", "run"]);
     running.wait_for("fake-stigmer-server: listening");
-    sandbox
-        .stigmer()
-        .args(["server", "status"])
-        .assert()
-        .success();
+    sandbox.succeeds(&["server", "status"]);
     running.interrupt();
     let (code, out, _) = running.finish();
     assert_eq!(code, 0, "{out}");

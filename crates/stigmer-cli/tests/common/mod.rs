@@ -103,6 +103,32 @@ impl Sandbox {
         cmd
     }
 
+    /// `stigmer ARGS` in this sandbox, asserted to succeed; further checks
+    /// chain on the result.
+    pub fn succeeds(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        self.stigmer().args(args).assert().success()
+    }
+
+    /// The output of `stigmer ARGS`, asserted to succeed (its stderr shown
+    /// when it did not).
+    pub fn output_ok(&self, args: &[&str]) -> std::process::Output {
+        let output = self.stigmer().args(args).output().unwrap();
+        assert!(output.status.success(), "{}", stderr_of(&output));
+        output
+    }
+
+    /// The output of `stigmer apply -f PATH`, asserted to succeed.
+    pub fn apply_ok(&self, path: &std::path::Path) -> std::process::Output {
+        let output = self
+            .stigmer()
+            .args(["apply", "-f"])
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr_of(&output));
+        output
+    }
+
     /// `stigmer` as a child whose output is collected while it runs.
     pub fn spawn(&self, args: &[&str]) -> Running {
         let mut cmd = StdCommand::new(env!("CARGO_BIN_EXE_stigmer"));
