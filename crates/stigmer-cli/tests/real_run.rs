@@ -23,6 +23,18 @@ fn server_bin() -> PathBuf {
         .unwrap_or_else(|| stigmer_testkit::cargo_bin("stigmer-server", "stigmer-server"))
 }
 
+/// Runs `stigmer ARGS`, which must exit with `code`; its stdout and stderr.
+fn run_exits(sandbox: &Sandbox, args: &[&str], code: i32) -> (String, String) {
+    let output = sandbox.stigmer().args(args).output().unwrap();
+    let (out, err) = (stdout_of(&output), stderr_of(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout: {out}\nstderr: {err}"
+    );
+    (out, err)
+}
+
 /// A sandbox whose real server runs agents in-process against the model at
 /// `llm_base_url`, with one agent, `helper`, applied from a directory.
 fn sandbox_with_agent(llm_base_url: &str) -> Sandbox {
@@ -86,16 +98,10 @@ fn run_prints_the_streamed_answer_and_exits_zero() {
     let llm = rt.block_on(FakeLlm::openai([Reply::text("Forty-two is the answer.")]));
     let sandbox = sandbox_with_agent(&llm.base_url());
 
-    let output = sandbox
-        .stigmer()
-        .args(["run", "helper", "-m", "what is the question?"])
-        .output()
-        .unwrap();
-    let (out, err) = (stdout_of(&output), stderr_of(&output));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stdout: {out}\nstderr: {err}"
+    let (out, err) = run_exits(
+        &sandbox,
+        &["run", "helper", "-m", "what is the question?"],
+        0,
     );
     assert!(
         out.contains("Forty-two is the answer."),
@@ -115,17 +121,7 @@ fn run_with_json_output_prints_only_json_on_stdout() {
     let llm = rt.block_on(FakeLlm::openai([Reply::text("Structured hello.")]));
     let sandbox = sandbox_with_agent(&llm.base_url());
 
-    let output = sandbox
-        .stigmer()
-        .args(["run", "helper", "-m", "hi", "-o", "json"])
-        .output()
-        .unwrap();
-    let (out, err) = (stdout_of(&output), stderr_of(&output));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stdout: {out}\nstderr: {err}"
-    );
+    let (out, err) = run_exits(&sandbox, &["run", "helper", "-m", "hi", "-o", "json"], 0);
     let execution: serde_json::Value = serde_json::from_str(&out)
         .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{out}"));
     assert_eq!(execution["kind"], "AgentExecution", "{execution:#}");
@@ -148,17 +144,7 @@ fn run_with_json_output_prints_only_json_on_stdout() {
 fn run_against_an_unreachable_provider_fails_with_the_reason() {
     let sandbox = sandbox_with_agent(&unreachable_base_url());
 
-    let output = sandbox
-        .stigmer()
-        .args(["run", "helper", "-m", "hi"])
-        .output()
-        .unwrap();
-    let (out, err) = (stdout_of(&output), stderr_of(&output));
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "stdout: {out}\nstderr: {err}"
-    );
+    let (_, err) = run_exits(&sandbox, &["run", "helper", "-m", "hi"], 1);
     assert!(err.contains("failed"), "stderr: {err}");
     assert!(
         err.contains("STIGMER_LLM_BASE_URL"),

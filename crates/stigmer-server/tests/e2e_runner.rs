@@ -80,6 +80,28 @@ async fn final_state(channel: &Channel, id: &str) -> AgentExecution {
     fixtures::final_state(channel, id, Duration::from_secs(60)).await
 }
 
+/// Runs `message` as a new execution of `agent` (in `session`, or a new
+/// one) to its end, which must be COMPLETED (else the error and the
+/// server's log are shown).
+async fn run_to_completion(
+    server: &common::Server,
+    channel: &Channel,
+    agent: &Agent,
+    session: &str,
+    message: &str,
+) -> AgentExecution {
+    let execution = create_execution(channel, agent, session, message).await;
+    let done = final_state(channel, execution.id()).await;
+    assert_eq!(
+        phase(&done),
+        ExecutionPhase::ExecutionCompleted,
+        "{:?}\n{}",
+        status(&done).error,
+        server.log()
+    );
+    done
+}
+
 fn status(execution: &AgentExecution) -> &AgentExecutionStatus {
     execution.status.as_ref().unwrap()
 }
@@ -110,16 +132,7 @@ async fn an_mcp_tool_call_completes_and_the_next_execution_of_the_session_contin
     agent_spec.mcp_servers = vec![calc_server(&[])];
     let agent = create_agent(&channel, agent_spec).await;
 
-    let first = create_execution(&channel, &agent, "", "What is 2 + 3?").await;
-    let done = final_state(&channel, first.id()).await;
-
-    assert_eq!(
-        phase(&done),
-        ExecutionPhase::ExecutionCompleted,
-        "{:?}\n{}",
-        status(&done).error,
-        server.log()
-    );
+    let done = run_to_completion(&server, &channel, &agent, "", "What is 2 + 3?").await;
     assert_eq!(
         message_types(&done),
         [
@@ -143,10 +156,7 @@ async fn an_mcp_tool_call_completes_and_the_next_execution_of_the_session_contin
 
     // Same session: the model gets the first exchange before the new question.
     let session = done.spec.as_ref().unwrap().session_id.clone();
-    let second = create_execution(&channel, &agent, &session, "What did I ask?").await;
-    let done = final_state(&channel, second.id()).await;
-
-    assert_eq!(phase(&done), ExecutionPhase::ExecutionCompleted);
+    let done = run_to_completion(&server, &channel, &agent, &session, "What did I ask?").await;
     assert_eq!(
         status(&done).messages.last().unwrap().content,
         "You asked me to add 2 and 3."
@@ -195,15 +205,7 @@ async fn a_sub_agent_delegation_and_todos_land_in_the_status() {
     }];
     let agent = create_agent(&channel, agent_spec).await;
 
-    let execution = create_execution(&channel, &agent, "", "Ask your researcher.").await;
-    let done = final_state(&channel, execution.id()).await;
-
-    assert_eq!(
-        phase(&done),
-        ExecutionPhase::ExecutionCompleted,
-        "{:?}",
-        status(&done).error
-    );
+    let done = run_to_completion(&server, &channel, &agent, "", "Ask your researcher.").await;
     let status = status(&done);
     assert_eq!(
         status.messages.last().unwrap().content,
@@ -234,15 +236,7 @@ async fn a_provider_500_is_retried_and_the_execution_completes() {
     let channel = server.channel().await;
     let agent = create_agent(&channel, spec()).await;
 
-    let execution = create_execution(&channel, &agent, "", "Hello").await;
-    let done = final_state(&channel, execution.id()).await;
-
-    assert_eq!(
-        phase(&done),
-        ExecutionPhase::ExecutionCompleted,
-        "{:?}",
-        status(&done).error
-    );
+    let done = run_to_completion(&server, &channel, &agent, "", "Hello").await;
     assert_eq!(status(&done).messages.last().unwrap().content, "Recovered.");
     assert_eq!(llm.request_count(), 2);
     assert_eq!(llm.recorded()[1].header("authorization"), Some("Bearer x"));
